@@ -1,0 +1,32 @@
+import { createHmac } from 'node:crypto'
+
+/** Luhn (mod 10) check over a string of digits. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0
+  let double = false
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48
+    if (double) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+    double = !double
+  }
+  return sum % 10 === 0
+}
+
+/**
+ * A keyed HMAC, not a plain hash: the PAN space is small enough (BIN + 9 digits + check digit) to
+ * brute-force an unkeyed SHA-256 in hours. Deterministic, so the token works as an entity key.
+ */
+export function tokenizePan(pan: string, key: string | Uint8Array): string {
+  return createHmac('sha256', key).update(pan).digest('base64url')
+}
+
+const digitRun = /\d{12,}/g
+
+/** Masks every 12–19 digit run, for text that might echo its input (parser errors, logs). */
+export function redactDigitRuns(text: string): string {
+  return text.replace(digitRun, '[redacted]')
+}
