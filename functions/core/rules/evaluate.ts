@@ -1,0 +1,52 @@
+import type { RuleHit } from '../decision.ts'
+import type { FeatureValues } from '../features/definition.ts'
+import { redactDigitRuns } from '../pan.ts'
+import type { Transaction } from '../transaction.ts'
+import type { CompiledRule, CompiledRuleSet } from './compile.ts'
+
+/**
+ * Runs every rule (active and shadow) and returns the ones that fired or errored. A rule that
+ * throws (say it reads `txn.device.ip` on a transaction without a device) is reported as errored
+ * and the rest of the set still runs.
+ */
+export function evaluateRules(ruleSet: CompiledRuleSet, txn: Transaction, features: FeatureValues): RuleHit[] {
+  const context = { txn, features, lists: ruleSet.lists }
+  const hits: RuleHit[] = []
+  for (const rule of ruleSet.rules) {
+    let result: unknown
+    try {
+      result = rule.evaluate(context)
+    } catch (error) {
+      hits.push(hit(rule, 'errored', txn, features, messageOf(error)))
+      continue
+    }
+    if (result === true) hits.push(hit(rule, 'fired', txn, features))
+    else if (result !== false) hits.push(hit(rule, 'errored', txn, features, `yielded ${typeof result}, not a bool`))
+  }
+  return hits
+}
+
+function hit(rule: CompiledRule, status: RuleHit['status'], txn: Transaction, features: FeatureValues, error?: string): RuleHit {
+  const result: RuleHit = { id: rule.id, mode: rule.mode, status, score: rule.score, values: readValues(rule, txn, features) }
+  if (rule.action) result.action = rule.action
+  if (error !== undefined) result.error = error
+  return result
+}
+
+/** The explanation: the value of every feature and transaction field the rule's condition read. */
+function readValues(rule: CompiledRule, txn: Transaction, features: FeatureValues): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const name of rule.reads.features) {
+    const value = features[name]
+    if (value !== undefined) values[`features.${name}`] = value
+  }
+  for (const path of rule.reads.txnPaths) {
+    let value: unknown = txn
+    for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key]
+    if (value !== undefined && typeof value !== 'object') values[`txn.${path}`] = value
+  }
+  return values
+}
+
+const messageOf = (error: unknown): string =>
+  redactDigitRuns((error as { summary?: string }).summary ?? (error instanceof Error ? error.message : String(error)))

@@ -1,0 +1,51 @@
+import { decideOutcome, type Decision } from './decision.ts'
+import type { EntityKind, FeatureValues } from './features/definition.ts'
+import { applyTransaction, entityKeys, readFeatures, type EntityState } from './features/index.ts'
+import type { CompiledRuleSet } from './rules/compile.ts'
+import { evaluateRules } from './rules/evaluate.ts'
+import type { Transaction } from './transaction.ts'
+
+export type EntityStates = Partial<Record<EntityKind, EntityState>>
+
+/** The key of an entity's state: `card#<token>`, `ip#203.0.113.7`, … */
+export type EntityKey = `${EntityKind}#${string}`
+
+/** The entities of `txn` whose state the rule set maintains, keyed for storage. */
+export function trackedEntities(ruleSet: CompiledRuleSet, txn: Transaction): Array<{ kind: EntityKind; key: EntityKey }> {
+  const ids = entityKeys(txn)
+  const tracked: Array<{ kind: EntityKind; key: EntityKey }> = []
+  for (const kind of ruleSet.plan.entities) {
+    const id = ids[kind]
+    if (id !== undefined) tracked.push({ kind, key: `${kind}#${id}` })
+  }
+  return tracked
+}
+
+/**
+ * Scores one transaction against the history held in `states` (which must not yet include it).
+ * `decidedAt` is passed in: the core never reads a clock.
+ */
+export function scoreTransaction(
+  ruleSet: CompiledRuleSet,
+  txn: Transaction,
+  states: EntityStates,
+  decidedAt: string,
+): { decision: Decision; features: FeatureValues } {
+  const features = readFeatures(ruleSet.plan, states, txn)
+  const rules = evaluateRules(ruleSet, txn, features)
+  const { outcome, score } = decideOutcome(rules, ruleSet.thresholds)
+  return {
+    decision: { transactionId: txn.transactionId, outcome, score, ruleSetVersion: ruleSet.version, rules, decidedAt },
+    features,
+  }
+}
+
+/** The states after `txn`: what a commit writes back. */
+export function advanceStates(ruleSet: CompiledRuleSet, txn: Transaction, states: EntityStates): EntityStates {
+  const ids = entityKeys(txn)
+  const next: EntityStates = {}
+  for (const kind of ruleSet.plan.entities) {
+    if (ids[kind] !== undefined) next[kind] = applyTransaction(ruleSet.plan, kind, states[kind], txn)
+  }
+  return next
+}

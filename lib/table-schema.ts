@@ -1,0 +1,60 @@
+/**
+ * The DynamoDB tables' keys, named once. Plain data with no imports, so Lambda code and the local
+ * runtime can import it without pulling aws-cdk-lib into a bundle; lib/tables.ts builds the tables
+ * from it and re-exports it.
+ *
+ * Every key attribute is a string (`S`). `expiresAt`, where present, is the DynamoDB TTL attribute:
+ * a number of epoch **seconds** (not milliseconds) after which DynamoDB may delete the item, usually
+ * within a few days. Readers must still ignore expired items that are not yet deleted.
+ */
+
+export type KeyAttribute = { readonly name: string; readonly type: 'S' }
+
+export interface TableSchema {
+  /** Id of the table's construct under `Tables`: part of its logical id, so never rename it. */
+  readonly constructId: string
+  /** Environment variable that carries the generated table name to a Lambda function. */
+  readonly envVar: string
+  readonly partitionKey: KeyAttribute
+  readonly sortKey?: KeyAttribute
+  /** Set on tables whose items age out. */
+  readonly ttlAttribute?: string
+}
+
+export const ttlAttribute = 'expiresAt'
+
+/** Separates an entity's kind from its id in `entityKey`: `card#<token>`, `account#<id>`, `device#<id>`. */
+export const entityKeySeparator = '#'
+
+export const tableSchemas = {
+  /** One item per scored transaction; the conditional put on `transactionId` is the idempotency guard. */
+  decisions: {
+    constructId: 'Decisions',
+    envVar: 'VIGIL_DECISIONS_TABLE',
+    partitionKey: { name: 'transactionId', type: 'S' },
+    ttlAttribute,
+  },
+  /** Per-entity windowed aggregates, keyed `<kind>#<id>` (see `entityKeySeparator`). */
+  entityState: {
+    constructId: 'EntityState',
+    envVar: 'VIGIL_ENTITY_STATE_TABLE',
+    partitionKey: { name: 'entityKey', type: 'S' },
+    ttlAttribute,
+  },
+  /** Rule-set versions, the active-version pointer and lists: single-table, generic `pk`/`sk`. Kept forever. */
+  rules: {
+    constructId: 'Rules',
+    envVar: 'VIGIL_RULES_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
+  /** Records that failed parsing or validation, with the reason. */
+  quarantine: {
+    constructId: 'Quarantine',
+    envVar: 'VIGIL_QUARANTINE_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    ttlAttribute,
+  },
+} as const satisfies Record<string, TableSchema>
+
+export type TableKey = keyof typeof tableSchemas

@@ -1,0 +1,61 @@
+import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib'
+import type { Construct } from 'constructs'
+import type { VigilConfig } from './config.ts'
+import { Ingest } from './ingest.ts'
+import { tableSchemas, Tables, type TableKey } from './tables.ts'
+
+export interface VigilStackProps extends StackProps {
+  readonly config: VigilConfig
+}
+
+/**
+ * One stage of Vigil. Environment-agnostic (no account/region, no lookups), so it synthesizes
+ * offline; the account and region come from the deploying credentials.
+ *
+ * KMS keys, one per concern rather than one shared:
+ * - the stream may carry raw PANs (producers can send `{pan}`; the score Lambda tokenizes), the
+ *   tables hold tokens only. Separate keys keep cardholder data under a key that only producers
+ *   (encrypt) and the score Lambda (decrypt) are granted, while the case API and escalation
+ *   functions, which read tables, can never decrypt the stream;
+ * - each key's CloudTrail usage and key policy then describe one data flow, and the stream key can
+ *   be disabled or rotated on its own after an incident.
+ * The cost is one more key (about $1 a month per stage); Kinesis and DynamoDB cache data keys, so
+ * per-request KMS calls stay low with either choice.
+ */
+export class VigilStack extends Stack {
+  readonly config: VigilConfig
+  readonly ingest: Ingest
+  readonly tables: Tables
+
+  constructor(scope: Construct, id: string, props: VigilStackProps) {
+    const { config, ...stackProps } = props
+    const retain = config.removalPolicy === RemovalPolicy.RETAIN
+    super(scope, id, {
+      description: `Vigil fraud detection (${config.stage}): ingest stream and core tables`,
+      terminationProtection: retain,
+      ...stackProps,
+    })
+    this.config = config
+
+    Tags.of(this).add('vigil:stage', config.stage)
+
+    this.ingest = new Ingest(this, 'Ingest', {
+      capacity: config.stream.capacity,
+      retentionHours: config.stream.retentionHours,
+      removalPolicy: config.removalPolicy,
+    })
+    this.tables = new Tables(this, 'Tables', { removalPolicy: config.removalPolicy })
+
+    new CfnOutput(this, 'StreamName', {
+      description: 'Kinesis stream producers PutRecords to',
+      value: this.ingest.stream.streamName,
+    })
+    for (const key of Object.keys(tableSchemas) as TableKey[]) {
+      const schema = tableSchemas[key]
+      new CfnOutput(this, `${schema.constructId}TableName`, {
+        description: `DynamoDB table ${key} (${schema.envVar})`,
+        value: this.tables[key].tableName,
+      })
+    }
+  }
+}
