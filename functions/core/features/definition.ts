@@ -13,6 +13,14 @@ export const durationSchema = z
   .transform((text) => Number(text.slice(0, -1)) * units[text.slice(-1) as keyof typeof units])
   .refine((ms) => ms <= 400 * units.d, 'must be at most 400d')
 
+/** The inverse of `durationSchema` (in the largest whole unit, else in ms), so state keys stay readable. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms % units[unit] === 0) return `${ms / units[unit]}${unit}`
+  }
+  return `${ms}ms`
+}
+
 const featureName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case, starting with a letter')
 
 /** Numeric transaction fields a windowed sum/avg/min/max can read. */
@@ -29,6 +37,7 @@ export const categoricalFields = [
   'channel',
   'currency',
 ] as const
+export type CategoricalField = (typeof categoricalFields)[number]
 
 const windowed = {
   name: featureName,
@@ -48,6 +57,15 @@ export const featureDefinitionSchema = z.discriminatedUnion('aggregate', [
   z.strictObject({ name: featureName, entity: z.literal('card'), aggregate: z.enum(['seconds_since_last', 'km_from_last', 'kmh_from_last']) }),
   z.strictObject({ name: featureName, entity: z.literal('account'), aggregate: z.literal('device_first_seen') }),
 ])
+
+/** A rule set's features: names are unique, since each is one key of `features` in a rule. */
+export const featureDefinitionsSchema = z.array(featureDefinitionSchema).superRefine((defs, ctx) => {
+  const seen = new Set<string>()
+  defs.forEach((def, index) => {
+    if (seen.has(def.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicates feature ${def.name}` })
+    seen.add(def.name)
+  })
+})
 
 export type FeatureDefinitionInput = z.input<typeof featureDefinitionSchema>
 export type FeatureDefinition = z.infer<typeof featureDefinitionSchema>

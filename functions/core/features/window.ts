@@ -1,0 +1,147 @@
+/**
+ * Sliding windows over event time, kept as time buckets.
+ *
+ * A window of width W is cut into n = 10 buckets of width b = W / 10 (a whole number of ms, since
+ * W is whole seconds); an event at time x falls in bucket idx(x) = ⌊x / b⌋. Let E be the events
+ * applied to an entity and N the newest of their times (the state's `t`). The window of a
+ * transaction at time t reads the buckets with index in [L, H], where
+ *
+ *   H = idx(t)    and    L = max(idx(t), idx(N)) − n + 1,
+ *
+ * so every aggregate is EXACT over B = { e ∈ E : L ≤ idx(e) ≤ H }: count, sum, min, max and avg of
+ * `amount` are those of B, distinct is the number of distinct values in B (see distinct.ts for the
+ * two ways it can be lower: the cap and hash collisions).
+ *
+ * In time order (t ≥ N, the usual case), L = idx(t) − n + 1 and
+ *
+ *   E ∩ (t − W + b, t]  ⊆  B  ⊆  E ∩ (t − W, t],
+ *
+ * so the window covers between W − b and W of history, and
+ *   count, sum, distinct:  exact(t − W + b, t]  ≤  approx  ≤  exact(t − W, t]
+ *   min:                   exact(t − W, t]      ≤  approx  ≤  exact(t − W + b, t]  (max: reversed)
+ *   avg:                   the exact mean of B, so within [min, max] of (t − W, t].
+ * The error is confined to the events of the window's oldest bucket: at most b = W/10 of history.
+ *
+ * Out of order (t < N): buckets are anchored at N, so those older than idx(N) − n + 1 are already
+ * gone, and the bucket of t may hold events a little after t. Then
+ *
+ *   E ∩ (N − W + b, t]  ⊆  B  ⊆  E ∩ (t − W, (idx(t) + 1)·b).
+ *
+ * Late events: an event whose bucket is older than idx(N) − n + 1 when it arrives is not added to
+ * that window. No transaction at or after N could read it; for the largest window, this drops
+ * every event older than N − W. Expired buckets are pruned on every apply.
+ *
+ * Storage: one flat array per window, bucket by bucket from idx(N) back (position = idx(N) − idx),
+ * each bucket being its count, then its sum, min and max when some feature needs them. Trailing
+ * empty buckets are trimmed, so a quiet entity stores almost nothing. Windows of the same width
+ * share one array.
+ */
+import { formatDuration, type FeatureValues, type WindowedFeature } from './definition.ts'
+
+export const bucketsPerWindow = 10
+
+type BucketAggregate = Exclude<WindowedFeature['aggregate'], 'distinct'>
+
+export interface SeriesPlan {
+  /** The window and what each bucket holds, e.g. `1h:cs`: a stored array is read only by the plan that wrote it. */
+  readonly key: string
+  readonly bucketMs: number
+  /** Numbers per bucket: the count (which also tells an empty bucket), then sum, min, max if kept. */
+  readonly stride: number
+  readonly sumAt: number | undefined
+  readonly minAt: number | undefined
+  readonly maxAt: number | undefined
+  readonly features: readonly { readonly name: string; readonly aggregate: BucketAggregate }[]
+}
+
+/** The one series for all the bucketed (non-distinct) features sharing the window `windowMs`. */
+export function planSeries(windowMs: number, features: readonly { name: string; aggregate: BucketAggregate }[]): SeriesPlan {
+  const needs = (...aggregates: BucketAggregate[]) => features.some((feature) => aggregates.includes(feature.aggregate))
+  let stride = 1
+  const sumAt = needs('sum', 'avg') ? stride++ : undefined
+  const minAt = needs('min') ? stride++ : undefined
+  const maxAt = needs('max') ? stride++ : undefined
+  const layout = `c${sumAt === undefined ? '' : 's'}${minAt === undefined ? '' : 'n'}${maxAt === undefined ? '' : 'x'}`
+  return {
+    key: `${formatDuration(windowMs)}:${layout}`,
+    bucketMs: windowMs / bucketsPerWindow,
+    stride,
+    sumAt,
+    minAt,
+    maxAt,
+    features: features.map(({ name, aggregate }) => ({ name, aggregate })),
+  }
+}
+
+/**
+ * The series after an event of `amount` at `time`, the entity's newest time moving from `newest`
+ * to `latest`. Returns `buckets` itself when the event is too late for this window, and undefined
+ * when no bucket is left.
+ */
+export function applySeries(
+  plan: SeriesPlan,
+  buckets: readonly number[] | undefined,
+  newest: number,
+  latest: number,
+  time: number,
+  amount: number,
+): readonly number[] | undefined {
+  const { bucketMs, stride, sumAt, minAt, maxAt } = plan
+  const head = Math.floor(latest / bucketMs)
+  const shift = head - Math.floor(newest / bucketMs)
+  const at = head - Math.floor(time / bucketMs)
+  if (at >= bucketsPerWindow && shift === 0) return buckets
+
+  const kept = buckets === undefined ? 0 : Math.max(0, Math.min(buckets.length / stride, bucketsPerWindow - shift))
+  let length = kept === 0 ? 0 : kept + shift
+  if (at < bucketsPerWindow && at >= length) length = at + 1
+
+  const next: number[] = []
+  for (let i = 0; i < length * stride; i++) next.push(0)
+  for (let i = 0; i < kept * stride; i++) next[shift * stride + i] = buckets![i]!
+
+  if (at < bucketsPerWindow) {
+    const base = at * stride
+    const first = next[base] === 0
+    next[base]! += 1
+    if (sumAt !== undefined) next[base + sumAt]! += amount
+    if (minAt !== undefined) next[base + minAt] = first ? amount : Math.min(next[base + minAt]!, amount)
+    if (maxAt !== undefined) next[base + maxAt] = first ? amount : Math.max(next[base + maxAt]!, amount)
+  }
+  while (length > 0 && next[(length - 1) * stride] === 0) length--
+  next.length = length * stride
+  return length === 0 ? undefined : next
+}
+
+/** Writes the window's features for a transaction at `time` into `out`; see the module comment for which buckets. */
+export function readSeries(
+  plan: SeriesPlan,
+  buckets: readonly number[] | undefined,
+  newest: number,
+  time: number,
+  out: FeatureValues,
+): void {
+  const { bucketMs, stride, sumAt, minAt, maxAt } = plan
+  const head = Math.floor(newest / bucketMs)
+  const current = Math.floor(time / bucketMs)
+  let count = 0
+  let sum = 0
+  let min = Infinity
+  let max = -Infinity
+  if (buckets !== undefined) {
+    const from = Math.max(0, head - current)
+    const to = Math.min(buckets.length / stride - 1, bucketsPerWindow - 1 - Math.max(0, current - head))
+    for (let base = from * stride; base <= to * stride; base += stride) {
+      if (buckets[base] === 0) continue
+      count += buckets[base]!
+      if (sumAt !== undefined) sum += buckets[base + sumAt]!
+      if (minAt !== undefined) min = Math.min(min, buckets[base + minAt]!)
+      if (maxAt !== undefined) max = Math.max(max, buckets[base + maxAt]!)
+    }
+  }
+  for (const { name, aggregate } of plan.features) {
+    if (aggregate === 'count') out[name] = count
+    else if (aggregate === 'sum') out[name] = sum
+    else if (count > 0) out[name] = aggregate === 'avg' ? sum / count : aggregate === 'min' ? min : max
+  }
+}
