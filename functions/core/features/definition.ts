@@ -58,15 +58,6 @@ export const featureDefinitionSchema = z.discriminatedUnion('aggregate', [
   z.strictObject({ name: featureName, entity: z.literal('account'), aggregate: z.literal('device_first_seen') }),
 ])
 
-/** A rule set's features: names are unique, since each is one key of `features` in a rule. */
-export const featureDefinitionsSchema = z.array(featureDefinitionSchema).superRefine((defs, ctx) => {
-  const seen = new Set<string>()
-  defs.forEach((def, index) => {
-    if (seen.has(def.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicates feature ${def.name}` })
-    seen.add(def.name)
-  })
-})
-
 export type FeatureDefinitionInput = z.input<typeof featureDefinitionSchema>
 export type FeatureDefinition = z.infer<typeof featureDefinitionSchema>
 export type WindowedFeature = Extract<FeatureDefinition, { window: number }>

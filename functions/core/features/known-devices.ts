@@ -23,7 +23,14 @@ export function applyKnownDevices(
   return touchRecent(devices, latest - newest, id === undefined ? undefined : hash32(id), latest - time, knownDevicesCap, Infinity)
 }
 
-export function readDeviceFirstSeen(name: string, devices: readonly number[] | undefined, txn: Transaction, out: FeatureValues): void {
+export function readDeviceFirstSeen(
+  names: readonly string[],
+  devices: readonly number[] | undefined,
+  txn: Transaction,
+  out: FeatureValues,
+): void {
   const id = txn.device?.id
-  if (id !== undefined) out[name] = !hasRecent(devices, hash32(id))
+  if (id === undefined) return
+  const firstSeen = !hasRecent(devices, hash32(id))
+  for (const name of names) out[name] = firstSeen
 }

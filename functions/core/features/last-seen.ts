@@ -20,9 +20,10 @@ import { haversineKm } from './geo.ts'
 export type LastLocation = readonly [ageMs: number, lat: number, lon: number]
 
 export interface LastSeenPlan {
-  readonly secondsSinceLast: string | undefined
-  readonly kmFromLast: string | undefined
-  readonly kmhFromLast: string | undefined
+  /** The names of the features of each kind. */
+  readonly secondsSinceLast: readonly string[]
+  readonly kmFromLast: readonly string[]
+  readonly kmhFromLast: readonly string[]
 }
 
 const msPerHour = 3_600_000
@@ -53,13 +54,11 @@ export function readLastSeen(
   out: FeatureValues,
 ): void {
   if (newest === undefined) return
-  if (plan.secondsSinceLast !== undefined) out[plan.secondsSinceLast] = Math.abs(time - newest) / 1000
+  for (const name of plan.secondsSinceLast) out[name] = Math.abs(time - newest) / 1000
   const { location } = txn
   if (location === undefined || located === undefined) return
   const km = haversineKm(located[1], located[2], location.lat, location.lon)
-  if (plan.kmFromLast !== undefined) out[plan.kmFromLast] = km
-  if (plan.kmhFromLast !== undefined) {
-    const travelMs = Math.max(Math.abs(time - (newest - located[0])), shortestTravelMs)
-    out[plan.kmhFromLast] = km / (travelMs / msPerHour)
-  }
+  for (const name of plan.kmFromLast) out[name] = km
+  const travelMs = Math.max(Math.abs(time - (newest - located[0])), shortestTravelMs)
+  for (const name of plan.kmhFromLast) out[name] = km / (travelMs / msPerHour)
 }

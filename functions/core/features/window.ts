@@ -97,8 +97,9 @@ export function applySeries(
   if (at < bucketsPerWindow && at >= length) length = at + 1
 
   const next: number[] = []
-  for (let i = 0; i < length * stride; i++) next.push(0)
-  for (let i = 0; i < kept * stride; i++) next[shift * stride + i] = buckets![i]!
+  const copiedFrom = shift * stride
+  const copiedTo = copiedFrom + kept * stride
+  for (let i = 0; i < length * stride; i++) next.push(i >= copiedFrom && i < copiedTo ? buckets![i - copiedFrom]! : 0)
 
   if (at < bucketsPerWindow) {
     const base = at * stride
