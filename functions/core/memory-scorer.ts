@@ -2,7 +2,7 @@ import type { Decision } from './decision.ts'
 import type { EntityState } from './features/index.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
 import { advanceStates, scoreTransaction, trackedEntities, type EntityStates } from './scoring.ts'
-import type { Transaction } from './transaction.ts'
+import { eventTime, type Transaction } from './transaction.ts'
 
 /**
  * Scores transactions one after another with entity state held in memory: the backtest, the
@@ -20,8 +20,9 @@ export class MemoryScorer {
     const entities = trackedEntities(this.ruleSet, txn)
     const states: EntityStates = {}
     for (const { kind, key } of entities) states[kind] = this.states.get(key)
-    const { decision } = scoreTransaction(this.ruleSet, txn, states, decidedAt)
-    const next = advanceStates(this.ruleSet, txn, states)
+    const time = eventTime(txn)
+    const { decision } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
+    const next = advanceStates(this.ruleSet, txn, states, time)
     for (const { kind, key } of entities) this.states.set(key, next[kind]!)
     return decision
   }

@@ -3,7 +3,7 @@ import type { EntityKind, FeatureValues } from './features/definition.ts'
 import { applyTransaction, entityKeys, readFeatures, type EntityState } from './features/index.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
 import { evaluateRules } from './rules/evaluate.ts'
-import type { Transaction } from './transaction.ts'
+import { eventTime, type Transaction } from './transaction.ts'
 
 export type EntityStates = Partial<Record<EntityKind, EntityState>>
 
@@ -30,8 +30,9 @@ export function scoreTransaction(
   txn: Transaction,
   states: EntityStates,
   decidedAt: string,
+  time = eventTime(txn),
 ): { decision: Decision; features: FeatureValues } {
-  const features = readFeatures(ruleSet.plan, states, txn)
+  const features = readFeatures(ruleSet.plan, states, txn, time)
   const rules = evaluateRules(ruleSet, txn, features)
   const { outcome, score } = decideOutcome(rules, ruleSet.thresholds)
   return {
@@ -41,11 +42,11 @@ export function scoreTransaction(
 }
 
 /** The states after `txn`: what a commit writes back. */
-export function advanceStates(ruleSet: CompiledRuleSet, txn: Transaction, states: EntityStates): EntityStates {
+export function advanceStates(ruleSet: CompiledRuleSet, txn: Transaction, states: EntityStates, time = eventTime(txn)): EntityStates {
   const ids = entityKeys(txn)
   const next: EntityStates = {}
   for (const kind of ruleSet.plan.entities) {
-    if (ids[kind] !== undefined) next[kind] = applyTransaction(ruleSet.plan, kind, states[kind], txn)
+    if (ids[kind] !== undefined) next[kind] = applyTransaction(ruleSet.plan, kind, states[kind], txn, time)
   }
   return next
 }

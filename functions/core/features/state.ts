@@ -29,7 +29,7 @@ const hashAgePairs = (cap: number) =>
     .max(cap * 2)
     .refine((entries) => entries.length % 2 === 0, 'must be [hash, age] pairs')
 
-const seriesKey = /^\d+(?:ms|[smhd]):(c(?:s?)(?:n?)(?:x?))$/
+const seriesKey = /^\d+(?:ms|[smhd]):(cs?n?x?)$/
 const series = z
   .record(z.string().regex(seriesKey, 'must be a series key like 1h:cs'), z.array(count).min(1).max(bucketsPerWindow * 4))
   .superRefine((all, ctx) => {

@@ -16,11 +16,12 @@
  *
  *   E ∩ (t − W + b, t]  ⊆  B  ⊆  E ∩ (t − W, t],
  *
- * so the window covers between W − b and W of history, and
+ * so the window covers between W − b and W of history, and (amounts are never negative)
  *   count, sum, distinct:  exact(t − W + b, t]  ≤  approx  ≤  exact(t − W, t]
- *   min:                   exact(t − W, t]      ≤  approx  ≤  exact(t − W + b, t]  (max: reversed)
+ *   min:                   exact(t − W, t]      ≤  approx  ≤  exact(t − W + b, t]  (max: reversed;
+ *                          both when (t − W + b, t] holds an event, else approx may be absent)
  *   avg:                   the exact mean of B, so within [min, max] of (t − W, t].
- * The error is confined to the events of the window's oldest bucket: at most b = W/10 of history.
+ * The window only ever misses events, all of them in (t − W, t − W + b]: its oldest tenth.
  *
  * Out of order (t < N): buckets are anchored at N, so those older than idx(N) − n + 1 are already
  * gone, and the bucket of t may hold events a little after t. Then
@@ -28,8 +29,9 @@
  *   E ∩ (N − W + b, t]  ⊆  B  ⊆  E ∩ (t − W, (idx(t) + 1)·b).
  *
  * Late events: an event whose bucket is older than idx(N) − n + 1 when it arrives is not added to
- * that window. No transaction at or after N could read it; for the largest window, this drops
- * every event older than N − W. Expired buckets are pruned on every apply.
+ * that window, since no transaction at or after N could read it. An event at or before N − W is
+ * thus dropped from every window of width ≤ W: events older than the largest window are ignored.
+ * Expired buckets are pruned on every apply.
  *
  * Storage: one flat array per window, bucket by bucket from idx(N) back (position = idx(N) − idx),
  * each bucket being its count, then its sum, min and max when some feature needs them. Trailing
@@ -75,8 +77,7 @@ export function planSeries(windowMs: number, features: readonly { name: string; 
 
 /**
  * The series after an event of `amount` at `time`, the entity's newest time moving from `newest`
- * to `latest`. Returns `buckets` itself when the event is too late for this window, and undefined
- * when no bucket is left.
+ * to `latest`; `buckets` itself when the event is too late for this window.
  */
 export function applySeries(
   plan: SeriesPlan,
@@ -92,14 +93,16 @@ export function applySeries(
   const at = head - Math.floor(time / bucketMs)
   if (at >= bucketsPerWindow && shift === 0) return buckets
 
-  const kept = buckets === undefined ? 0 : Math.max(0, Math.min(buckets.length / stride, bucketsPerWindow - shift))
-  let length = kept === 0 ? 0 : kept + shift
-  if (at < bucketsPerWindow && at >= length) length = at + 1
+  const old = buckets ?? []
+  let kept = Math.max(0, Math.min(old.length / stride, bucketsPerWindow - shift))
+  // The shift may push out the last buckets and leave an empty one last: trim it.
+  while (kept > 0 && old[(kept - 1) * stride] === 0) kept--
+  const length = Math.max(kept === 0 ? 0 : kept + shift, at < bucketsPerWindow ? at + 1 : 0)
 
   const next: number[] = []
   const copiedFrom = shift * stride
   const copiedTo = copiedFrom + kept * stride
-  for (let i = 0; i < length * stride; i++) next.push(i >= copiedFrom && i < copiedTo ? buckets![i - copiedFrom]! : 0)
+  for (let i = 0; i < length * stride; i++) next.push(i >= copiedFrom && i < copiedTo ? old[i - copiedFrom]! : 0)
 
   if (at < bucketsPerWindow) {
     const base = at * stride
@@ -109,9 +112,7 @@ export function applySeries(
     if (minAt !== undefined) next[base + minAt] = first ? amount : Math.min(next[base + minAt]!, amount)
     if (maxAt !== undefined) next[base + maxAt] = first ? amount : Math.max(next[base + maxAt]!, amount)
   }
-  while (length > 0 && next[(length - 1) * stride] === 0) length--
-  next.length = length * stride
-  return length === 0 ? undefined : next
+  return next
 }
 
 /** Writes the window's features for a transaction at `time` into `out`; see the module comment for which buckets. */
