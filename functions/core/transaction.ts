@@ -68,9 +68,11 @@ export interface TransactionError {
 export function parseTransaction(input: unknown, key: TokenizationKey): Result<Transaction, TransactionError> {
   const parsed = wireTransactionSchema.safeParse(input)
   if (!parsed.success) return err({ code: 'invalid_transaction', issues: fromZodError(parsed.error) })
-  const { card, ...rest } = parsed.data
-  if (!('pan' in card)) return ok({ ...rest, card })
-  return ok({ ...rest, card: { token: tokenizePan(card.pan, key), bin: card.pan.slice(0, 6), last4: card.pan.slice(-4) } })
+  const txn = parsed.data
+  const { card } = txn
+  if (!('pan' in card)) return ok(txn as Transaction)
+  // zod returned a fresh object, so replacing its card in place copies nothing and drops the PAN.
+  return ok(Object.assign(txn, { card: { token: tokenizePan(card.pan, key), bin: card.pan.slice(0, 6), last4: card.pan.slice(-4) } }))
 }
 
 export function parseTransactionJson(text: string, key: TokenizationKey): Result<Transaction, TransactionError> {
