@@ -12,8 +12,10 @@ import { readSeries } from './window.ts'
  * The features for scoring `txn`, from the states of its entities BEFORE it is applied: features
  * describe history, without the transaction itself. A missing state is an entity's first
  * transaction. A feature without a value (avg, min or max of an empty window, a first
- * transaction's `seconds_since_last`, a distance without both locations, any feature of an
- * entity the transaction lacks) is absent; count, sum and distinct of an empty window are 0.
+ * transaction's `seconds_since_last`, a distance without both locations, a built-in of an entity
+ * the transaction lacks) is absent. Count, sum and distinct of an empty window are 0, also for an
+ * entity the transaction lacks (no device, so no IP): a rule like `ip_distinct_cards_1h >= 5`
+ * then simply does not fire, instead of erroring on every card-present transaction.
  *
  * `time` is `eventTime(txn)`; pass it when already known, so the timestamp is parsed once.
  */
@@ -25,12 +27,13 @@ export function readFeatures(
 ): FeatureValues {
   const out: FeatureValues = {}
   for (const kind of plan.entities) {
-    if (entityKeyOf[kind](txn) === undefined) continue
+    const present = entityKeyOf[kind](txn) !== undefined
     const entity = plan.byEntity[kind]
-    const state = states[kind]
+    const state = present ? states[kind] : undefined
     const newest = state === undefined ? time : state.t
     for (const series of entity.series) readSeries(series, state?.w?.[series.key], newest, time, out)
     for (const values of entity.distinct) readDistinct(values, state?.d?.[values.key], newest, time, out)
+    if (!present) continue
     if (entity.lastSeen !== undefined) readLastSeen(entity.lastSeen, state?.t, state?.l, time, txn, out)
     if (entity.deviceFirstSeen.length > 0) readDeviceFirstSeen(entity.deviceFirstSeen, state?.v, txn, out)
   }

@@ -89,9 +89,10 @@ describe('readFeatures', () => {
     })
   })
 
-  it('omits the features of an entity the transaction lacks, even with a state at hand', () => {
+  it('reads an entity the transaction lacks as an empty history, even with a state at hand', () => {
     const device = applyTransaction(plan, 'device', undefined, fullTxn(epoch))
-    expect(readFeatures(plan, { device }, txnAt(epoch + minute))).not.toHaveProperty('device_count_1h')
+    expect(readFeatures(plan, { device }, fullTxn(epoch + minute))).toHaveProperty('device_count_1h', 1)
+    expect(readFeatures(plan, { device }, txnAt(epoch + minute))).toHaveProperty('device_count_1h', 0)
   })
 })
 
