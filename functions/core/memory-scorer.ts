@@ -1,15 +1,17 @@
 import type { Decision } from './decision.ts'
-import type { EntityState } from './features/index.ts'
+import { entityKinds, type EntityKind } from './features/definition.ts'
+import { entityKeyOf, type EntityState } from './features/index.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
-import { advanceStates, scoreTransaction, trackedEntities, type EntityStates } from './scoring.ts'
+import { advanceStates, scoreTransaction, type EntityStates } from './scoring.ts'
 import { eventTime, type Transaction } from './transaction.ts'
 
 /**
  * Scores transactions one after another with entity state held in memory: the backtest, the
- * benchmark and the ground truth that the DynamoDB-backed scorer is tested against.
+ * benchmark and the ground truth that the DynamoDB-backed scorer is tested against. One map per
+ * entity kind, keyed by the raw id, so the hot path builds no composite key strings.
  */
 export class MemoryScorer {
-  readonly states = new Map<string, EntityState>()
+  readonly states = Object.fromEntries(entityKinds.map((kind) => [kind, new Map<string, EntityState>()])) as Record<EntityKind, Map<string, EntityState>>
   private readonly ruleSet: CompiledRuleSet
 
   constructor(ruleSet: CompiledRuleSet) {
@@ -17,13 +19,18 @@ export class MemoryScorer {
   }
 
   score(txn: Transaction, decidedAt: string): Decision {
-    const entities = trackedEntities(this.ruleSet, txn)
     const states: EntityStates = {}
-    for (const { kind, key } of entities) states[kind] = this.states.get(key)
+    for (const kind of this.ruleSet.plan.entities) {
+      const id = entityKeyOf[kind](txn)
+      if (id !== undefined) states[kind] = this.states[kind].get(id)
+    }
     const time = eventTime(txn)
     const { decision } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
     const next = advanceStates(this.ruleSet, txn, states, time)
-    for (const { kind, key } of entities) this.states.set(key, next[kind]!)
+    for (const kind of this.ruleSet.plan.entities) {
+      const id = entityKeyOf[kind](txn)
+      if (id !== undefined) this.states[kind].set(id, next[kind]!)
+    }
     return decision
   }
 }

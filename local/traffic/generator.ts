@@ -43,6 +43,7 @@ export interface TrafficOptions {
 
 interface TransactionEventBase {
   line: string
+  /** Equal to `JSON.parse(line)`; its card, merchant, device and location objects are shared and frozen. */
   transaction: WireTransaction
   fraud: boolean
   /** The fraud scenario, on every event of an episode. */
@@ -103,6 +104,14 @@ const testerIps = ['203.0.113.17', '203.0.113.44', '203.0.113.91', '198.51.100.2
 
 /** History a card needs before a spend spike (the spend-spike rule wants 5 in 30 days). */
 const spikeHistory = 5
+
+interface Built {
+  transaction: WireTransaction
+  line: string
+}
+
+const twoDigits = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+const threeDigits = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 
 interface Scheduled {
   at: number
@@ -220,11 +229,15 @@ function resolve(options: TrafficOptions): Resolved {
 /**
  * Synthetic card traffic, in event-time order: ordinary purchases following each city's daily
  * rhythm, fraud episodes of the named scenarios, producer bugs (malformed lines, retried
- * duplicates, late arrivals). Pure: the same options give the same events.
+ * duplicates, late arrivals). Pure: the same options give the same events. Options are checked
+ * (RangeError) and the population built when called, the events made as they are pulled.
  */
-export function* generateTraffic(options: TrafficOptions): Generator<TrafficEvent, void, undefined> {
+export function generateTraffic(options: TrafficOptions): Generator<TrafficEvent, void, undefined> {
   const o = resolve(options)
-  const engine = new Engine(o)
+  return run(o, new Engine(o))
+}
+
+function* run(o: Resolved, engine: Engine): Generator<TrafficEvent, void, undefined> {
   const { count, end } = o
   if (count === 0) return
   // Per normal step: a malformed line, a duplicate, or an ordinary transaction, chosen so that
@@ -277,8 +290,16 @@ class Engine {
   private readonly slotRate: Float64Array
   private readonly slotCities: Float64Array[]
   private readonly cards: { pan: string }[]
+  /** Line fragments: `"card":{…},"accountId":"…"` per card, `,"merchant":{…}` and `,"location":{…}` per merchant. */
+  private readonly cardJson: string[]
+  private readonly merchantJson: string[]
+  private readonly locationJson: string[]
+  private readonly offsetMs: number[]
+  private readonly dayOf: number[]
+  private readonly dayPrefix: string[]
   private readonly cardCount: Int32Array
   private readonly cardSum: Float64Array
+  private readonly cardLast: Float64Array
   private readonly seasoned: number[] = []
   private readonly recent: ValidEvent[] = []
   private recentNext = 0
@@ -295,8 +316,15 @@ class Engine {
     this.delayShare = Math.min(1, o.outOfOrderShare / (1 - o.fraudShare))
     const n = this.pop.cardholders.length
     this.cards = this.pop.cardholders.map((h) => Object.freeze({ pan: h.pan }))
+    this.cardJson = this.pop.cardholders.map((h) => `"card":${JSON.stringify({ pan: h.pan })},"accountId":${JSON.stringify(h.accountId)}`)
+    this.merchantJson = this.pop.merchants.map((m) => `,"merchant":${JSON.stringify(m.wire)}`)
+    this.locationJson = this.pop.merchants.map((m) => (m.location === undefined ? '' : `,"location":${JSON.stringify(m.location)}`))
+    this.offsetMs = this.pop.cities.map((c) => c.utcOffsetMinutes * minute)
+    this.dayOf = this.pop.cities.map(() => Number.NaN)
+    this.dayPrefix = this.pop.cities.map(() => '')
     this.cardCount = new Int32Array(n)
     this.cardSum = new Float64Array(n)
+    this.cardLast = new Float64Array(n).fill(-Infinity)
     this.populatedCities = this.pop.byCity.flatMap((holders, ci) => (holders.length > 0 ? [ci] : []))
     this.cityCumulative = new Float64Array(this.pop.byCity.length)
     let total = 0
@@ -340,6 +368,7 @@ class Engine {
   private record(event: ValidEvent, card: number, time: number): ValidEvent {
     const count = ++this.cardCount[card]!
     this.cardSum[card]! += event.transaction.amount
+    if (time > this.cardLast[card]!) this.cardLast[card] = time
     if (count === spikeHistory) this.seasoned.push(card)
     if (time > this.lastEmitted) this.lastEmitted = time
     if (this.recent.length < 64) this.recent.push(event)
@@ -366,11 +395,31 @@ class Engine {
     return this.idPrefix + this.nextId++
   }
 
+  /** `occurredAt` in the city's zone, e.g. `2026-11-24T10:15:30.123+01:00`, formatted without a Date per call. */
   private timestamp(time: number, city: number): string {
-    const offset = this.pop.cities[city]!.utcOffsetMinutes
-    return new Date(Math.floor(time) + offset * minute).toISOString().slice(0, 23) + this.pop.offsets[city]!
+    const local = Math.floor(time) + this.offsetMs[city]!
+    const dayIndex = Math.floor(local / day)
+    let prefix = this.dayPrefix[city]!
+    if (dayIndex !== this.dayOf[city]) {
+      prefix = new Date(dayIndex * day).toISOString().slice(0, 11)
+      this.dayPrefix[city] = prefix
+      this.dayOf[city] = dayIndex
+    }
+    let rest = local - dayIndex * day
+    const h = Math.floor(rest / hour)
+    rest -= h * hour
+    const m = Math.floor(rest / minute)
+    rest -= m * minute
+    const s = Math.floor(rest / second)
+    rest -= s * second
+    return prefix + twoDigits[h]! + ':' + twoDigits[m]! + ':' + twoDigits[s]! + '.' + threeDigits[rest]! + this.pop.offsets[city]!
   }
 
+  /**
+   * A transaction and its JSON line. The line is assembled from fragments prepared per card and
+   * merchant (every value is a number or a string that needs no escaping), in the key order
+   * `JSON.stringify(transaction)` would use, and equal to it.
+   */
   private transaction(
     time: number,
     zoneCity: number,
@@ -380,11 +429,13 @@ class Engine {
     currency: string,
     channel: Channel,
     device?: Device,
-    location?: Location,
-  ): WireTransaction {
-    const txn: WireTransaction = {
-      transactionId: this.id(),
-      occurredAt: this.timestamp(time, zoneCity),
+    located = false,
+  ): Built {
+    const transactionId = this.id()
+    const occurredAt = this.timestamp(time, zoneCity)
+    const transaction: WireTransaction = {
+      transactionId,
+      occurredAt,
       amount,
       currency,
       card: this.cards[card]!,
@@ -392,9 +443,22 @@ class Engine {
       merchant: merchant.wire,
       channel,
     }
-    if (device !== undefined) txn.device = device
-    if (location !== undefined) txn.location = location
-    return txn
+    // One join, not `+`: a flat string, where concatenation would leave a rope that the consumer's
+    // first JSON.parse has to flatten (about a microsecond a line, inside whatever it measures).
+    const parts = [
+      '{"transactionId":"', transactionId, '","occurredAt":"', occurredAt, '","amount":', amount, ',"currency":"', currency, '",',
+      this.cardJson[card]!, this.merchantJson[merchant.index]!, ',"channel":"', channel, '"',
+    ]
+    if (device !== undefined) {
+      transaction.device = device
+      parts.push(',"device":{"id":"', device.id, '","ip":"', device.ip, '"}')
+    }
+    if (located && merchant.location !== undefined) {
+      transaction.location = merchant.location
+      parts.push(this.locationJson[merchant.index]!)
+    }
+    parts.push('}')
+    return { transaction, line: parts.join('') }
   }
 
   private holder(card: number): Cardholder {
@@ -426,6 +490,13 @@ class Engine {
     return this.rng.int(0, this.pop.cardholders.length - 1)
   }
 
+  /** A card not used in the last `quiet` ms (if one turns up in a few draws): stolen card data, not the cardholder at the till. */
+  private quietCardholder(t: number, quiet: number): number {
+    let card = this.anyCardholder()
+    for (let tries = 0; tries < 8 && this.cardLast[card]! > t - quiet; tries++) card = this.anyCardholder()
+    return card
+  }
+
   private newDevice(ip: string): Device {
     return Object.freeze({ id: `dev-${this.rng.hex(10)}`, ip })
   }
@@ -435,7 +506,7 @@ class Engine {
   }
 
   /** An everyday purchase of the cardholder at `t`, in their city or online. */
-  private ordinary(t: number, card: number): WireTransaction {
+  private ordinary(t: number, card: number): Built {
     const rng = this.rng
     const h = this.holder(card)
     const city = h.city
@@ -444,7 +515,7 @@ class Engine {
       const atm = this.merchant(rng.pick(this.pop.merchantsByCity[city]!.atm))
       const amount = this.amountIn(city, rng.pick([2000, 4000, 5000, 5000, 10000, 10000, 20000]))
       const rounded = Math.max(1000, Math.round(amount / 1000) * 1000)
-      return this.transaction(t, city, card, atm, rounded, this.currencyOf(city), 'atm', undefined, atm.location)
+      return this.transaction(t, city, card, atm, rounded, this.currencyOf(city), 'atm', undefined, true)
     }
     if (r < 0.35) {
       const online = this.pop.online
@@ -458,7 +529,7 @@ class Engine {
     const shops = this.pop.merchantsByCity[city]!
     const m = this.merchant(rng.chance(0.85) ? rng.pick(h.favouriteLocal) : shops.local[rng.cumulativeIndex(shops.localCumulative)]!)
     const amount = Math.max(1, Math.round(h.typicalAmount * m.amountFactor * rng.lognormal(0, 0.45)))
-    return this.transaction(t, city, card, m, amount, this.currencyOf(city), 'card_present', undefined, m.location)
+    return this.transaction(t, city, card, m, amount, this.currencyOf(city), 'card_present', undefined, true)
   }
 
   normal(t: number): ValidEvent {
@@ -467,14 +538,14 @@ class Engine {
     // A late arrival: it happened a few seconds to minutes ago, before the last event out.
     if (this.lastEmitted > -Infinity && this.rng.chance(this.delayShare)) {
       const late = Math.min(10 * minute, 2 * second + this.rng.exponential(40 * second))
-      time = Math.min(t - late, this.lastEmitted - this.rng.int(1, 5 * second))
+      time = Math.max(this.o.start, Math.min(t - late, this.lastEmitted - this.rng.int(1, 5 * second)))
     }
-    const transaction = this.ordinary(time, card)
-    return this.record({ kind: 'valid', line: JSON.stringify(transaction), transaction, fraud: false }, card, time)
+    const { transaction, line } = this.ordinary(time, card)
+    return this.record({ kind: 'valid', line, transaction, fraud: false }, card, time)
   }
 
   malformed(t: number): MalformedEvent {
-    const transaction = this.ordinary(t, this.activeCardholder(t))
+    const { transaction } = this.ordinary(t, this.activeCardholder(t))
     const { defect, line } = corrupt(transaction, this.rng)
     return { kind: 'malformed', line, fraud: false, defect }
   }
@@ -493,8 +564,8 @@ class Engine {
     }
     const episode = ++this.episodes
     const events: Scheduled[] = []
-    const add = (time: number, card: number, transaction: WireTransaction): void => {
-      const event: ValidEvent = { kind: 'valid', line: JSON.stringify(transaction), transaction, fraud: true, scenario, episode }
+    const add = (time: number, card: number, { transaction, line }: Built): void => {
+      const event: ValidEvent = { kind: 'valid', line, transaction, fraud: true, scenario, episode }
       events.push({ at: time, seq: this.seq++, event, card })
     }
     switch (scenario) {
@@ -524,7 +595,7 @@ class Engine {
   /** 4–8 probes of at most 2.00 at distinct small-ticket online shops, seconds apart, from a tester's bot. */
   private cardTesting(t: number, add: Add): void {
     const rng = this.rng
-    const card = this.anyCardholder()
+    const card = this.quietCardholder(t, 20 * minute)
     const h = this.holder(card)
     const online = this.pop.online
     const n = rng.int(4, 8)
@@ -565,7 +636,7 @@ class Engine {
     const home = this.merchant(rng.pick(h.favouriteLocal))
     const homeTime = t + rng.int(1 * second, 60 * second)
     const homeAmount = Math.max(1, Math.round(h.typicalAmount * home.amountFactor * rng.lognormal(0, 0.45)))
-    add(homeTime, card, this.transaction(homeTime, h.city, card, home, homeAmount, this.currencyOf(h.city), 'card_present', undefined, home.location))
+    add(homeTime, card, this.transaction(homeTime, h.city, card, home, homeAmount, this.currencyOf(h.city), 'card_present', undefined, true))
 
     const gap = rng.int(40 * minute, 90 * minute)
     const from = home.location!
@@ -577,7 +648,7 @@ class Engine {
     for (let k = 0, n = rng.chance(0.5) ? 2 : 1; k < n; k++) {
       const shop = this.merchant(rng.chance(0.6) ? rng.pick(shops.highValue) : shops.local[rng.cumulativeIndex(shops.localCumulative)]!)
       const amount = this.amountIn(city, rng.lognormal(Math.log(25_000), 0.6))
-      add(time, card, this.transaction(time, city, card, shop, amount, this.currencyOf(city), 'card_present', undefined, shop.location))
+      add(time, card, this.transaction(time, city, card, shop, amount, this.currencyOf(city), 'card_present', undefined, true))
       time += rng.int(5 * minute, 25 * minute)
     }
   }
@@ -593,7 +664,7 @@ class Engine {
       const amount = Math.round(base * rng.float(16, 30))
       if (rng.chance(0.6)) {
         const shop = this.merchant(rng.pick(this.pop.merchantsByCity[h.city]!.highValue))
-        add(time, card, this.transaction(time, h.city, card, shop, amount, this.currencyOf(h.city), 'card_present', undefined, shop.location))
+        add(time, card, this.transaction(time, h.city, card, shop, amount, this.currencyOf(h.city), 'card_present', undefined, true))
       } else {
         const shop = this.merchant(rng.pick(this.pop.online.highValue))
         add(time, card, this.transaction(time, h.city, card, shop, amount, this.currencyOf(h.city), 'ecommerce', rng.pick(h.devices)))
@@ -618,7 +689,7 @@ class Engine {
       const h = this.holder(card)
       const time = t + rng.int(1 * second, 40 * minute)
       const amount = Math.max(1, Math.round(h.typicalAmount * shop.amountFactor * rng.lognormal(0, 0.45)))
-      add(time, card, this.transaction(time, city, card, shop, amount, this.currencyOf(city), 'card_present', undefined, shop.location))
+      add(time, card, this.transaction(time, city, card, shop, amount, this.currencyOf(city), 'card_present', undefined, true))
     }
     const attack = t + 40 * minute + rng.int(1 * hour, 3 * hour)
     const device = this.newDevice(this.attackerIp())
@@ -665,4 +736,4 @@ class Engine {
   }
 }
 
-type Add = (time: number, card: number, transaction: WireTransaction) => void
+type Add = (time: number, card: number, built: Built) => void

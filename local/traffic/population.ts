@@ -263,9 +263,8 @@ export function createPopulation(options: PopulationOptions): Population {
     const city = cities[ci]!
     let pan: string
     do {
-      let body = rng.pick(bins)
-      while (body.length < 15) body += String(rng.int(0, 9))
-      pan = withLuhnDigit(body)
+      // BIN, nine account digits, check digit: 16 digits.
+      pan = withLuhnDigit(rng.pick(bins) + String(rng.int(0, 999_999_999)).padStart(9, '0'))
     } while (pans.has(pan))
     pans.add(pan)
     const devices: Device[] = []

@@ -1,6 +1,6 @@
 export { applyTransaction } from './apply.ts'
 export * from './definition.ts'
-export { entityKeys } from './entity-keys.ts'
+export { entityKeyOf, entityKeys } from './entity-keys.ts'
 export { planFeatures, type EntityPlan, type FeaturePlan } from './plan.ts'
 export { readFeatures } from './read.ts'
 export { entityStateSchema, type EntityState } from './state.ts'
