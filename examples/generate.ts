@@ -7,24 +7,14 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateTraffic, type ScenarioName } from '../local/traffic/index.ts'
+import { sampleOptions } from './sample.ts'
 
 const lines: string[] = []
 const labels: string[] = []
 const kinds = { valid: 0, malformed: 0, duplicate: 0 }
 const scenarios = new Map<ScenarioName, number>()
 
-for (const event of generateTraffic({
-  seed: 42,
-  start: new Date('2026-11-01T00:00:00Z'),
-  count: 5_000,
-  // About two days: 5,000 events at 5,000 / 172,800 s.
-  ratePerSecond: 5_000 / 172_800,
-  cards: 600,
-  fraudShare: 0.03,
-  malformedShare: 0.01,
-  duplicateShare: 0.01,
-  outOfOrderShare: 0.02,
-})) {
+for (const event of generateTraffic(sampleOptions)) {
   lines.push(event.line)
   kinds[event.kind]++
   if (event.kind !== 'valid') continue

@@ -6,10 +6,10 @@ import { emptyTally, tallyDecision, type StatsTally } from '../../functions/core
 import { eventTime, parseTransactionJson, type TokenizationKey, type Transaction } from '../../functions/core/transaction.ts'
 import { ReorderBuffer } from './reorder-buffer.ts'
 
-/** An input line that could not be scored, with its 1-based line number and why. */
+/** An input line that was not scored, with its 1-based line number and why. */
 export interface Reject {
   line: number
-  code: string
+  code: 'invalid_json' | 'invalid_transaction' | 'duplicate_transaction'
   issues: Issue[]
 }
 
@@ -28,6 +28,8 @@ export interface BacktestOptions {
 export interface BacktestReport {
   lines: number
   rejected: number
+  /** Lines repeating a transaction id already scored: skipped, as the stream scorer skips them. */
+  duplicates: number
   /** Records that arrived later than the reorder buffer could wait for; scored all the same. */
   late: number
   tally: StatsTally
@@ -35,16 +37,19 @@ export interface BacktestReport {
 
 /**
  * Replays a history through the same core the scorer runs: parse, features from per-entity state,
- * rules, decision, then the state update. `decidedAt` is the event time, so two runs over the same
- * history diff cleanly.
+ * rules, decision, then the state update. Every line ends in one place: a decision, or a reject
+ * (invalid, or a repeated transaction id, which like the stream scorer it decides only once).
+ * `decidedAt` is the event time, so two runs over the same history diff cleanly.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
   const { ruleSet, key, labels, onDecision, onReject, onProgress } = options
   const scorer = new MemoryScorer(ruleSet)
   const tally = emptyTally(ruleSet.rules)
   const buffer = new ReorderBuffer<Transaction>(options.reorderCapacity)
+  const seen = new Set<string>()
   let lines = 0
   let rejected = 0
+  let duplicates = 0
 
   const score = async (txn: Transaction) => {
     const decision = scorer.score(txn, txn.occurredAt)
@@ -62,8 +67,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       await onReject({ line: lines, code: parsed.error.code, issues: parsed.error.issues })
       continue
     }
+    const { transactionId } = parsed.value
+    if (seen.has(transactionId)) {
+      duplicates++
+      await onReject({ line: lines, code: 'duplicate_transaction', issues: [{ path: 'transactionId', message: 'repeats an earlier line; a transaction is decided once' }] })
+      continue
+    }
+    seen.add(transactionId)
     for (const txn of buffer.push(eventTime(parsed.value), parsed.value)) await score(txn)
   }
   for (const txn of buffer.drain()) await score(txn)
-  return { lines, rejected, late: buffer.late, tally }
+  return { lines, rejected, duplicates, late: buffer.late, tally }
 }

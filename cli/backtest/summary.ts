@@ -6,7 +6,7 @@ const percent = (share: number | null) => (share === null ? '–' : `${(share * 
 /** The backtest's closing report as a plain-text table. */
 export function formatSummary(
   summary: StatsSummary,
-  run: { lines: number; rejected: number; late: number; seconds: number; decisionsPath: string; rejectsPath: string },
+  run: { lines: number; rejected: number; duplicates: number; late: number; seconds: number; decisionsPath: string; rejectsPath: string },
 ): string {
   const { decisions, outcomes } = summary
   const share = (n: number) => percent(decisions === 0 ? null : n / decisions)
@@ -15,7 +15,7 @@ export function formatSummary(
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [
-    `records    ${count(run.lines)} lines: ${count(decisions)} decided, ${count(run.rejected)} rejected (${run.rejectsPath})` +
+    `records    ${count(run.lines)} lines: ${count(decisions)} decided, ${count(run.rejected)} invalid, ${count(run.duplicates)} duplicates (${run.rejectsPath})` +
       (run.late > 0 ? `, ${count(run.late)} scored late (beyond the reorder buffer)` : ''),
     `outcomes   approve ${count(outcomes.approve)} (${share(outcomes.approve)})  review ${count(outcomes.review)} (${share(outcomes.review)})  block ${count(outcomes.block)} (${share(outcomes.block)})`,
     summary.labeled > 0

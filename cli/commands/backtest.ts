@@ -13,8 +13,8 @@ import { UsageError } from '../usage-error.ts'
 export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE] [--rejects FILE] [--reorder N] [--json]
 
 Replays a JSONL transaction history through the scoring core in event-time order and writes one
-decision per valid line to --out, and each invalid line (line number and reasons) to --rejects
-(default: <out>.rejects.jsonl). With --labels (JSONL of {"transactionId","fraud":true|false}) it
+decision per valid line to --out, and each invalid or duplicate line (line number and reasons) to
+--rejects (default: <out>.rejects.jsonl): every line ends in exactly one of the two. With --labels (JSONL of {"transactionId","fraud":true|false}) it
 reports precision and recall per rule and overall. --reorder bounds how many records wait to be
 put in event-time order (default 10000). --json prints the summary as JSON.`
 
@@ -65,7 +65,11 @@ export async function backtest(args: string[]): Promise<number> {
   progress.done()
   const seconds = (performance.now() - started) / 1000
   const summary = summarize(report.tally)
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, lines: report.lines, rejected: report.rejected, late: report.late, seconds }, null, 2)}\n`)
-  else process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: values.out, rejectsPath })}\n`)
+  if (values.json) {
+    const { lines, rejected, duplicates, late } = report
+    process.stdout.write(`${JSON.stringify({ ...summary, lines, rejected, duplicates, late, seconds }, null, 2)}\n`)
+  } else {
+    process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: values.out, rejectsPath })}\n`)
+  }
   return 0
 }
