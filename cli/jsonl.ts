@@ -21,11 +21,12 @@ export class JsonlWriter {
     this.stream = createWriteStream(path, { encoding: 'utf8' })
   }
 
-  async write(value: unknown): Promise<void> {
+  /** Returns a promise only when the buffer went to disk: callers await that, not every line. */
+  write(value: unknown): Promise<void> | undefined {
     const line = JSON.stringify(value)
     this.pending.push(line)
     this.pendingLength += line.length + 1
-    if (this.pendingLength >= 1 << 16) await this.flush()
+    return this.pendingLength >= 1 << 16 ? this.flush() : undefined
   }
 
   async close(): Promise<void> {

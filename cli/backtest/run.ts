@@ -4,6 +4,7 @@ import type { Issue } from '../../functions/core/result.ts'
 import type { CompiledRuleSet } from '../../functions/core/rules/compile.ts'
 import { emptyTally, tallyDecision, type StatsTally } from '../../functions/core/rules/stats.ts'
 import { eventTime, parseTransactionJson, type TokenizationKey, type Transaction } from '../../functions/core/transaction.ts'
+import { RecentIds } from './recent-ids.ts'
 import { ReorderBuffer } from './reorder-buffer.ts'
 
 /** An input line that was not scored, with its 1-based line number and why. */
@@ -20,8 +21,11 @@ export interface BacktestOptions {
   labels?: ReadonlyMap<string, boolean>
   /** How many records may wait to be put in event-time order; bounds memory. */
   reorderCapacity: number
-  onDecision: (decision: Decision) => void | Promise<void>
-  onReject: (reject: Reject) => void | Promise<void>
+  /** How far back in event time a repeated transaction id is recognized as a duplicate. */
+  dedupeHorizonMs: number
+  /** A returned promise makes the replay wait (backpressure); undefined lets it run on. */
+  onDecision: (decision: Decision) => Promise<void> | undefined | void
+  onReject: (reject: Reject) => Promise<void> | undefined | void
   onProgress?: (linesRead: number) => void
 }
 
@@ -46,15 +50,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const scorer = new MemoryScorer(ruleSet)
   const tally = emptyTally(ruleSet.rules)
   const buffer = new ReorderBuffer<Transaction>(options.reorderCapacity)
-  const seen = new Set<string>()
+  const recent = new RecentIds(options.dedupeHorizonMs)
   let lines = 0
   let rejected = 0
   let duplicates = 0
 
-  const score = async (txn: Transaction) => {
+  const score = (txn: Transaction) => {
     const decision = scorer.score(txn, txn.occurredAt)
     tallyDecision(tally, decision, labels?.get(txn.transactionId))
-    await onDecision(decision)
+    return onDecision(decision)
   }
 
   for await (const text of options.lines) {
@@ -67,15 +71,20 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       await onReject({ line: lines, code: parsed.error.code, issues: parsed.error.issues })
       continue
     }
-    const { transactionId } = parsed.value
-    if (seen.has(transactionId)) {
+    const time = eventTime(parsed.value)
+    if (recent.seen(parsed.value.transactionId, time)) {
       duplicates++
       await onReject({ line: lines, code: 'duplicate_transaction', issues: [{ path: 'transactionId', message: 'repeats an earlier line; a transaction is decided once' }] })
       continue
     }
-    seen.add(transactionId)
-    for (const txn of buffer.push(eventTime(parsed.value), parsed.value)) await score(txn)
+    for (const txn of buffer.push(time, parsed.value)) {
+      const written = score(txn)
+      if (written) await written
+    }
   }
-  for (const txn of buffer.drain()) await score(txn)
+  for (const txn of buffer.drain()) {
+    const written = score(txn)
+    if (written) await written
+  }
   return { lines, rejected, duplicates, late: buffer.late, tally }
 }

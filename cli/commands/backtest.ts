@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { durationSchema } from '../../functions/core/features/definition.ts'
 import { summarize } from '../../functions/core/rules/stats.ts'
 import { runBacktest } from '../backtest/run.ts'
 import { formatSummary } from '../backtest/summary.ts'
@@ -10,13 +11,16 @@ import { formatIssues, loadRuleSet } from '../rule-set-file.ts'
 import { tokenizationKey } from '../tokenization-key.ts'
 import { UsageError } from '../usage-error.ts'
 
-export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE] [--rejects FILE] [--reorder N] [--json]
+export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE] [--rejects FILE]
+                [--reorder N] [--dedupe-window DURATION] [--json]
 
 Replays a JSONL transaction history through the scoring core in event-time order and writes one
 decision per valid line to --out, and each invalid or duplicate line (line number and reasons) to
 --rejects (default: <out>.rejects.jsonl): every line ends in exactly one of the two. With --labels (JSONL of {"transactionId","fraud":true|false}) it
 reports precision and recall per rule and overall. --reorder bounds how many records wait to be
-put in event-time order (default 10000). --json prints the summary as JSON.`
+put in event-time order (default 10000); a transaction id repeated within --dedupe-window of event
+time (default 24h) is a producer duplicate and is decided once. Memory is bounded by these two and
+by the number of entities, not by the length of the history. --json prints the summary as JSON.`
 
 export async function backtest(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,12 +32,15 @@ export async function backtest(args: string[]): Promise<number> {
       labels: { type: 'string' },
       rejects: { type: 'string' },
       reorder: { type: 'string', default: '10000' },
+      'dedupe-window': { type: 'string', default: '24h' },
       json: { type: 'boolean', default: false },
     },
   })
   if (!values.rules || !values.input || !values.out) throw new UsageError('backtest needs --rules, --input and --out', backtestUsage)
   const reorderCapacity = Number(values.reorder)
   if (!Number.isInteger(reorderCapacity) || reorderCapacity < 0) throw new UsageError('--reorder must be a whole number', backtestUsage)
+  const dedupeWindow = durationSchema.safeParse(values['dedupe-window'])
+  if (!dedupeWindow.success) throw new UsageError('--dedupe-window must be a duration like 24h or 7d', backtestUsage)
 
   const ruleSet = await loadRuleSet(values.rules)
   if (!ruleSet.ok) {
@@ -57,6 +64,7 @@ export async function backtest(args: string[]): Promise<number> {
     lines,
     labels,
     reorderCapacity,
+    dedupeHorizonMs: dedupeWindow.data,
     onDecision: (decision) => decisions.write(decision),
     onReject: (reject) => rejects.write(reject),
     onProgress: (read) => progress.update(stream.bytesRead, read),

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { history } from '../support/scenario.ts'
+
+const root = new URL('../../', import.meta.url).pathname
+const exec = promisify(execFile)
+
+async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root, env: { ...process.env, VIGIL_TOKENIZATION_KEY: 'cli-test-key' } })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vigil-cli-'))
+})
+
+describe('vigil validate-rules', () => {
+  it('accepts the default rule set and says what is in it', async () => {
+    const { code, stdout } = await vigil('validate-rules', 'rules/default.json')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/valid rule set version 1: 12 rules \(1 shadow\), 10 features, 5 lists/)
+  })
+
+  it('rejects a broken rule with its id, line and column, and exits 1', async () => {
+    const file = join(dir, 'broken.json')
+    await writeFile(file, JSON.stringify({ version: 2, thresholds: { review: 1, block: 2 }, rules: [{ id: 'oops', description: 'd', score: 1, when: 'txn.amount >' }] }))
+    const { code, stderr } = await vigil('validate-rules', file)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/rule oops: rules\[0\]\.when: .*\(line 1, column \d+\)/)
+  })
+})
+
+describe('vigil backtest', () => {
+  it('decides the valid lines, rejects the rest with line numbers, reports per-rule precision, and writes no PAN', async () => {
+    const txns = history('2026-11-24T10:00:00Z', [0, 1, 2, 3].map((at) => ({ at, amount: 100, merchant: { id: `m-${at}` } })))
+    const input = join(dir, 'history.jsonl')
+    const labels = join(dir, 'labels.jsonl')
+    const out = join(dir, 'decisions.jsonl')
+    await writeFile(input, [...txns.slice(0, 2).map((t) => JSON.stringify(t)), '{"transactionId": "tx-x", "card": {"pan": "4111111111111111"}', ...txns.slice(2).map((t) => JSON.stringify(t))].join('\n'))
+    await writeFile(labels, txns.map((t, i) => JSON.stringify({ transactionId: t.transactionId, fraud: i >= 2 })).join('\n'))
+
+    const { code, stdout } = await vigil('backtest', '--rules', 'rules/default.json', '--input', input, '--labels', labels, '--out', out)
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/5 lines: 4 decided, 1 invalid, 0 duplicates/)
+    expect(stdout).toMatch(/card-testing\s+active\s+1\s+25\.0%\s+0\s+100\.0%\s+50\.0%/)
+
+    const decisions = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(decisions.map((d) => [d.transactionId, d.outcome])).toEqual([['tx-0', 'approve'], ['tx-1', 'approve'], ['tx-2', 'approve'], ['tx-3', 'block']])
+    const rejects = (await readFile(join(dir, 'decisions.rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(rejects).toEqual([{ line: 3, code: 'invalid_json', issues: [{ path: '', message: 'is not valid JSON' }] }])
+    for (const file of [out, join(dir, 'decisions.rejects.jsonl')]) expect(await readFile(file, 'utf8')).not.toContain('4111111111111111')
+    expect(stdout).not.toContain('4111111111111111')
+  })
+
+  it('prints the summary as JSON with --json', async () => {
+    const out = join(dir, 'sample.jsonl')
+    const { code, stdout } = await vigil('backtest', '--rules', 'rules/default.json', '--input', 'examples/transactions.jsonl', '--out', out, '--json')
+    expect(code).toBe(0)
+    const summary = JSON.parse(stdout)
+    expect(summary.lines).toBe(5000)
+    expect(summary.decisions + summary.rejected + summary.duplicates).toBe(5000)
+  })
+
+  it('refuses missing arguments with usage and exit 2, and an invalid rule set with exit 1', async () => {
+    const missing = await vigil('backtest', '--rules', 'rules/default.json')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/needs --rules, --input and --out[\s\S]*vigil backtest --rules FILE/)
+    const broken = join(dir, 'not-rules.json')
+    await writeFile(broken, '{"version": 0}')
+    expect((await vigil('backtest', '--rules', broken, '--input', 'examples/transactions.jsonl', '--out', join(dir, 'x.jsonl'))).code).toBe(1)
+  })
+})
+
+describe('vigil', () => {
+  it('lists its commands, and exits 2 on an unknown one', async () => {
+    expect((await vigil('help')).stdout).toMatch(/vigil backtest[\s\S]*vigil validate-rules/)
+    expect((await vigil('frobnicate')).code).toBe(2)
+  })
+})
