@@ -58,3 +58,14 @@ export const tableSchemas = {
 } as const satisfies Record<string, TableSchema>
 
 export type TableKey = keyof typeof tableSchemas
+
+/**
+ * Items of the rules table. A rule set version is `{pk: "ruleset", sk: "version#0000000042",
+ * body: "<rule-set JSON>"}`; the active version is `{pk: "ruleset", sk: "active", version: 42}`.
+ * Zero-padded so versions sort in order; activation or rollback rewrites only the pointer.
+ */
+export const ruleSetItems = {
+  partition: 'ruleset',
+  activeSortKey: 'active',
+  versionSortKey: (version: number): string => `version#${String(version).padStart(10, '0')}`,
+} as const
