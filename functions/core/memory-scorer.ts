@@ -1,8 +1,8 @@
 import type { Decision } from './decision.ts'
 import { entityKinds, type EntityKind } from './features/definition.ts'
-import { entityKeyOf, type EntityState } from './features/index.ts'
+import { applyTransaction, entityKeyOf, type EntityState } from './features/index.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
-import { advanceStates, scoreTransaction, type EntityStates } from './scoring.ts'
+import { scoreTransaction, type EntityStates } from './scoring.ts'
 import { eventTime, type Transaction } from './transaction.ts'
 
 /**
@@ -26,10 +26,10 @@ export class MemoryScorer {
     }
     const time = eventTime(txn)
     const { decision } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
-    const next = advanceStates(this.ruleSet, txn, states, time)
+    // advanceStates, without the intermediate records it builds for callers that store elsewhere.
     for (const kind of this.ruleSet.plan.entities) {
       const id = entityKeyOf[kind](txn)
-      if (id !== undefined) this.states[kind].set(id, next[kind]!)
+      if (id !== undefined) this.states[kind].set(id, applyTransaction(this.ruleSet.plan, kind, states[kind], txn, time))
     }
     return decision
   }

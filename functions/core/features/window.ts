@@ -99,10 +99,15 @@ export function applySeries(
   while (kept > 0 && old[(kept - 1) * stride] === 0) kept--
   const length = Math.max(kept === 0 ? 0 : kept + shift, at < bucketsPerWindow ? at + 1 : 0)
 
-  const next: number[] = []
-  const copiedFrom = shift * stride
+  // Sized once: growing by push reallocates, and the slack stays with the stored state.
+  const size = length * stride
+  const next = new Array<number>(size)
+  const copiedFrom = Math.min(shift * stride, size)
   const copiedTo = copiedFrom + kept * stride
-  for (let i = 0; i < length * stride; i++) next.push(i >= copiedFrom && i < copiedTo ? old[i - copiedFrom]! : 0)
+  let i = 0
+  while (i < copiedFrom) next[i++] = 0
+  while (i < copiedTo) next[i] = old[i++ - copiedFrom]!
+  while (i < size) next[i++] = 0
 
   if (at < bucketsPerWindow) {
     const base = at * stride

@@ -1,0 +1,159 @@
+import type { Decision } from '../core/decision.ts'
+import { redactDigitRuns } from '../core/pan.ts'
+import type { EntityKey } from '../core/scoring.ts'
+import { trackedEntities } from '../core/scoring.ts'
+import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
+import { samePosition, type Position } from '../core/stream/position.ts'
+import { parseTransactionJson, type TokenizationKey } from '../core/transaction.ts'
+import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource } from './ports.ts'
+import { settleAll } from './settle-all.ts'
+
+/** A user record from the stream (KPL aggregates already split), its data decoded as UTF-8. */
+export interface StreamRecord {
+  position: Position
+  partitionKey: string
+  data: string
+}
+
+export interface ScorerDeps {
+  rules: RuleSetSource
+  decisions: DecisionStore
+  entities: EntityStore
+  quarantine: QuarantineStore
+  escalation: EscalationPort
+  tokenizationKey: TokenizationKey
+  /** The clock, read once per batch: the core never reads it. */
+  now: () => Date
+}
+
+export interface BatchOutcome {
+  /** Index of the first record not fully committed; undefined when the whole batch is done. */
+  firstUnfinished: number | undefined
+  decided: Decision[]
+  duplicates: number
+  /** Records an earlier attempt had already decided (consumer retries). */
+  redelivered: number
+  quarantined: number
+  entityWrites: number
+  /** Entity writes that lost a version race and were recomputed on a fresh read. */
+  conflicts: number
+  errors: unknown[]
+}
+
+const maxConflictRetries = 5
+const writeConcurrency = 32
+
+/**
+ * Scores one batch of one shard with exactly-once effects (see core/stream/batch.ts): parse,
+ * read what is stored, decide in stream order, write decisions and quarantine entries, then the
+ * entity aggregates, then hand reviews and blocks to escalation. Any failure stops the commit at
+ * the first record it touched; everything before that record is complete, so a retry from it
+ * resumes exactly there.
+ */
+export async function processBatch(records: readonly StreamRecord[], deps: ScorerDeps): Promise<BatchOutcome> {
+  const now = deps.now()
+  const ruleSet = await deps.rules.current()
+  const valid: StreamTransaction[] = []
+  const rawIndex: number[] = []
+  const quarantine: Array<{ index: number; entry: QuarantineEntry }> = []
+  records.forEach((record, index) => {
+    const parsed = parseTransactionJson(record.data, deps.tokenizationKey)
+    if (parsed.ok) {
+      valid.push({ position: record.position, txn: parsed.value })
+      rawIndex.push(index)
+    } else {
+      quarantine.push({ index, entry: quarantineEntry(record, parsed.error, now) })
+    }
+  })
+
+  const entityKeys = [...new Set(valid.flatMap(({ txn }) => trackedEntities(ruleSet, txn).map((e) => e.key)))]
+  const [stored, entities] = await Promise.all([
+    deps.decisions.read([...new Set(valid.map(({ txn }) => txn.transactionId))]),
+    deps.entities.read(entityKeys),
+  ])
+  const input: BatchInput = { ruleSet, records: valid, decisions: stored, entities, decidedAt: now.toISOString() }
+  const fates = decideBatch(input)
+
+  const outcome: BatchOutcome = {
+    firstUnfinished: undefined,
+    decided: [],
+    duplicates: fates.filter((f) => f.kind === 'duplicate').length,
+    redelivered: fates.filter((f) => f.kind === 'decided').length,
+    quarantined: 0,
+    entityWrites: 0,
+    conflicts: 0,
+    errors: [],
+  }
+  const fail = (index: number, error: unknown) => {
+    outcome.errors.push(error)
+    if (outcome.firstUnfinished === undefined || index < outcome.firstUnfinished) outcome.firstUnfinished = index
+  }
+
+  // Phase 1: decisions and quarantine entries. A decision found already stored by another
+  // record is a duplicate this batch could not see when it read; its retry will classify it.
+  await settleAll(
+    [
+      ...quarantine.map(({ index, entry }) => async () => {
+        await deps.quarantine.put(entry)
+        outcome.quarantined++
+      }),
+      ...fates.map((fate, i) => async () => {
+        if (fate.kind !== 'decide') return
+        const written = await deps.decisions.write(fate.decision, valid[i]!.position)
+        if (written === 'written' || samePosition(written.source, valid[i]!.position)) outcome.decided.push(fate.decision)
+        else fail(rawIndex[i]!, new Error(`transaction ${fate.decision.transactionId} was decided concurrently from another record`))
+      }),
+    ],
+    writeConcurrency,
+    (error, task) => fail(task < quarantine.length ? quarantine[task]!.index : rawIndex[task - quarantine.length]!, error),
+  )
+
+  // Phase 2: the aggregates of every record decided before the first failure, one write per entity.
+  const committed = outcome.firstUnfinished === undefined ? valid.length : countBefore(rawIndex, outcome.firstUnfinished)
+  const writes = entityWrites(input, fates, committed)
+  await settleAll(
+    writes.map((write) => () => commitEntity(write, deps.entities, ruleSet, outcome)),
+    writeConcurrency,
+    (error, task) => fail(rawIndex[writes[task]!.firstRecord]!, error),
+  )
+
+  // Escalation of what is fully committed; the port is idempotent, so redeliveries call it again.
+  const escalated = outcome.firstUnfinished === undefined ? valid.length : countBefore(rawIndex, outcome.firstUnfinished)
+  const escalations = fates.slice(0, escalated).flatMap((fate, i) => (fate.kind !== 'duplicate' && fate.decision.outcome !== 'approve' ? [{ i, decision: fate.decision }] : []))
+  await settleAll(
+    escalations.map(({ decision }) => () => deps.escalation.escalate(decision)),
+    writeConcurrency,
+    (error, task) => fail(rawIndex[escalations[task]!.i]!, error),
+  )
+  return outcome
+}
+
+async function commitEntity(write: EntityWrite, store: EntityStore, ruleSet: BatchInput['ruleSet'], outcome: BatchOutcome): Promise<void> {
+  let attempt: Pick<EntityWrite, 'expectedVersion' | 'item'> | undefined = write
+  for (let tries = 0; attempt !== undefined; tries++) {
+    if ((await store.write(write.key, attempt.item, attempt.expectedVersion)) === 'written') {
+      outcome.entityWrites++
+      return
+    }
+    if (tries === maxConflictRetries) throw new Error(`entity ${write.key} kept changing under ${tries} attempts`)
+    outcome.conflicts++
+    const fresh = (await store.read([write.key])).get(write.key as EntityKey)
+    attempt = foldEntity(ruleSet, write.kind, fresh, write.records)
+  }
+}
+
+/** How many valid records come before raw record `index`. */
+const countBefore = (rawIndex: readonly number[], index: number) => rawIndex.filter((i) => i < index).length
+
+function quarantineEntry(record: StreamRecord, error: { code: string; issues: QuarantineEntry['issues'] }, now: Date): QuarantineEntry {
+  return {
+    position: record.position,
+    partitionKey: redactDigitRuns(record.partitionKey),
+    code: error.code,
+    issues: error.issues,
+    // Redact before truncating, so a cut cannot leave part of a PAN behind.
+    excerpt: redactDigitRuns(record.data).slice(0, 2048),
+    receivedAt: now.toISOString(),
+  }
+}
+
