@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib'
+import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Node } from 'constructs'
 
 /**
@@ -16,6 +17,25 @@ export const contextKeys = {
   retentionHours: 'vigil:retentionHours',
   /** "retain" or "destroy". Not in cdk.json: derived from the stage (destroy for dev only). */
   removalPolicy: 'vigil:removalPolicy',
+  /** Most records the stream hands the scorer in one invocation: 1 to 10000. cdk.json: 100. */
+  batchSize: 'vigil:batchSize',
+  /** How long the event source mapping gathers records before invoking, in seconds: 0 to 300. cdk.json: 1. */
+  maxBatchingWindowSeconds: 'vigil:maxBatchingWindowSeconds',
+  /** Retries of a failing batch before its records go to the dead-letter queue: 0 to 10000 (never infinite). cdk.json: 5. */
+  retryAttempts: 'vigil:retryAttempts',
+  /**
+   * Records older than this (seconds) are not scored but sent to the dead-letter queue: 60 to 604800 and at
+   * most the stream's retention, so a record is never trimmed from the stream unreported. cdk.json: 86400.
+   */
+  maxRecordAgeSeconds: 'vigil:maxRecordAgeSeconds',
+  /** Concurrent batches per shard: 1 to 10. cdk.json: 1 (see lib/scoring.ts before raising it). */
+  parallelizationFactor: 'vigil:parallelizationFactor',
+  /** The scorer's memory (and so its CPU share), in MB: 128 to 10240. cdk.json: 512. */
+  scorerMemoryMb: 'vigil:scorerMemoryMb',
+  /** The scorer's timeout per batch, in seconds: 1 to 900. cdk.json: 60. */
+  scorerTimeoutSeconds: 'vigil:scorerTimeoutSeconds',
+  /** Retention of the functions' log groups, in days: one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, … 3653). cdk.json: 30. */
+  logRetentionDays: 'vigil:logRetentionDays',
 } as const
 
 /** The stage whose stateful resources are destroyed with the stack unless told otherwise. */
@@ -28,7 +48,37 @@ export interface VigilConfig {
   /** Applied to every stateful resource (keys, stream, tables) so data never outlives its key. */
   readonly removalPolicy: RemovalPolicy
   readonly stream: { readonly capacity: StreamCapacity; readonly retentionHours: number }
+  readonly scoring: ScoringConfig
 }
+
+/** The score Lambda and its Kinesis event source mapping; see lib/scoring.ts for why each value. */
+export interface ScoringConfig {
+  readonly batchSize: number
+  readonly maxBatchingWindowSeconds: number
+  readonly retryAttempts: number
+  readonly maxRecordAgeSeconds: number
+  readonly parallelizationFactor: number
+  readonly memoryMb: number
+  readonly timeoutSeconds: number
+  readonly logRetention: RetentionDays
+}
+
+/** The defaults, also written in cdk.json. */
+export const scoringDefaults: ScoringConfig = {
+  batchSize: 100,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 5,
+  maxRecordAgeSeconds: 86_400,
+  parallelizationFactor: 1,
+  memoryMb: 512,
+  timeoutSeconds: 60,
+  logRetention: RetentionDays.ONE_MONTH,
+}
+
+/** The retentions CloudWatch Logs accepts, in days, except "never expire". */
+const logRetentionValues: readonly number[] = Object.values(RetentionDays).filter(
+  (days): days is number => typeof days === 'number' && days !== RetentionDays.INFINITE,
+)
 
 /** The stack id (and CloudFormation stack name) of a stage. */
 export function stackIdOf(stage: string): string {
@@ -65,10 +115,34 @@ export function readVigilConfig(node: Node): VigilConfig {
 
   const retentionHours = optionalInteger(get(contextKeys.retentionHours), contextKeys.retentionHours, 24, 8760) ?? 24
 
+  const integer = (key: string, min: number, max: number, fallback: number): number => optionalInteger(get(key), key, min, max) ?? fallback
+  const maxRecordAgeSeconds = integer(contextKeys.maxRecordAgeSeconds, 60, 604_800, scoringDefaults.maxRecordAgeSeconds)
+  if (maxRecordAgeSeconds > retentionHours * 3600) {
+    throw new Error(
+      `${contextKeys.maxRecordAgeSeconds} (${maxRecordAgeSeconds}) must not exceed the stream's retention ` +
+        `(${contextKeys.retentionHours}=${retentionHours}, ${retentionHours * 3600} seconds): older records would leave the stream unreported`,
+    )
+  }
+  const logRetention = integer(contextKeys.logRetentionDays, 1, 3653, scoringDefaults.logRetention)
+  if (!logRetentionValues.includes(logRetention)) {
+    throw new Error(`${contextKeys.logRetentionDays} must be one of ${logRetentionValues.join(', ')} (got ${JSON.stringify(get(contextKeys.logRetentionDays))})`)
+  }
+  const scoring: ScoringConfig = {
+    batchSize: integer(contextKeys.batchSize, 1, 10_000, scoringDefaults.batchSize),
+    maxBatchingWindowSeconds: integer(contextKeys.maxBatchingWindowSeconds, 0, 300, scoringDefaults.maxBatchingWindowSeconds),
+    retryAttempts: integer(contextKeys.retryAttempts, 0, 10_000, scoringDefaults.retryAttempts),
+    maxRecordAgeSeconds,
+    parallelizationFactor: integer(contextKeys.parallelizationFactor, 1, 10, scoringDefaults.parallelizationFactor),
+    memoryMb: integer(contextKeys.scorerMemoryMb, 128, 10_240, scoringDefaults.memoryMb),
+    timeoutSeconds: integer(contextKeys.scorerTimeoutSeconds, 1, 900, scoringDefaults.timeoutSeconds),
+    logRetention: logRetention as RetentionDays,
+  }
+
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     stream: { capacity, retentionHours },
+    scoring,
   }
 }
 

@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-
 import type { Construct } from 'constructs'
 import type { VigilConfig } from './config.ts'
 import { Ingest } from './ingest.ts'
+import { Scoring } from './scoring.ts'
 import { tableSchemas, Tables, type TableKey } from './tables.ts'
 
 export interface VigilStackProps extends StackProps {
@@ -12,7 +13,8 @@ export interface VigilStackProps extends StackProps {
  * One stage of Vigil. Environment-agnostic (no account/region, no lookups), so it synthesizes
  * offline; the account and region come from the deploying credentials.
  *
- * KMS keys, one per concern rather than one shared:
+ * KMS keys, one per concern rather than one shared (lib/scoring.ts adds one for the tokenization
+ * secret and one for logs and the dead-letter queue, for the reasons given there):
  * - the stream may carry raw PANs (producers can send `{pan}`; the score Lambda tokenizes), the
  *   tables hold tokens only. Separate keys keep cardholder data under a key that only producers
  *   (encrypt) and the score Lambda (decrypt) are granted, while the case API and escalation
@@ -26,12 +28,13 @@ export class VigilStack extends Stack {
   readonly config: VigilConfig
   readonly ingest: Ingest
   readonly tables: Tables
+  readonly scoring: Scoring
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     const { config, ...stackProps } = props
     const retain = config.removalPolicy === RemovalPolicy.RETAIN
     super(scope, id, {
-      description: `Vigil fraud detection (${config.stage}): ingest stream and core tables`,
+      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables and scorer`,
       terminationProtection: retain,
       ...stackProps,
     })
@@ -45,6 +48,12 @@ export class VigilStack extends Stack {
       removalPolicy: config.removalPolicy,
     })
     this.tables = new Tables(this, 'Tables', { removalPolicy: config.removalPolicy })
+    this.scoring = new Scoring(this, 'Scoring', {
+      stream: this.ingest.stream,
+      tables: this.tables,
+      settings: config.scoring,
+      removalPolicy: config.removalPolicy,
+    })
 
     new CfnOutput(this, 'StreamName', {
       description: 'Kinesis stream producers PutRecords to',
@@ -57,5 +66,13 @@ export class VigilStack extends Stack {
         value: this.tables[key].tableName,
       })
     }
+    new CfnOutput(this, 'ScorerFunctionName', {
+      description: 'The score Lambda on the stream',
+      value: this.scoring.scorer.functionName,
+    })
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'SQS queue where the event source mapping reports records it gave up on (shard and sequence numbers)',
+      value: this.scoring.deadLetterQueue.queueUrl,
+    })
   }
 }

@@ -93,9 +93,9 @@ describe('ingest stream', () => {
 })
 
 describe('tables', () => {
-  it('has exactly four tables and two KMS keys', () => {
+  it('has exactly four tables and four KMS keys (stream, tables, tokenization secret, operations)', () => {
     dev.template.resourceCountIs('AWS::DynamoDB::Table', 4)
-    dev.template.resourceCountIs('AWS::KMS::Key', 2)
+    dev.template.resourceCountIs('AWS::KMS::Key', 4)
   })
 
   it.each([
@@ -158,21 +158,23 @@ describe('tables', () => {
 })
 
 describe('stages', () => {
-  const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table']
+  // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
+  const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']
+  const statefulCount = 13
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 
-  it('dev deletes keys, stream and tables with the stack and leaves them unprotected', () => {
+  it('dev deletes keys, stream, tables, secret, queue and logs with the stack and leaves them unprotected', () => {
     expect(dev.stack.stackName).toBe('Vigil-dev')
-    expect(stateful(dev.json).map((resource) => resource.DeletionPolicy)).toEqual(Array(7).fill('Delete'))
+    expect(stateful(dev.json).map((resource) => resource.DeletionPolicy)).toEqual(Array(statefulCount).fill('Delete'))
     dev.template.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false })
     expect(dev.stack.terminationProtection).toBe(false)
   })
 
-  it('prod retains keys, stream and tables and protects the tables and the stack from deletion', () => {
+  it('prod retains keys, stream, tables, secret, queue and logs and protects the tables and the stack from deletion', () => {
     const prod = synth({ [contextKeys.stage]: 'prod' })
     expect(prod.stack.stackName).toBe('Vigil-prod')
-    expect(stateful(prod.json).map((resource) => resource.DeletionPolicy)).toEqual(Array(7).fill('Retain'))
+    expect(stateful(prod.json).map((resource) => resource.DeletionPolicy)).toEqual(Array(statefulCount).fill('Retain'))
     prod.template.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true })
     expect(prod.stack.terminationProtection).toBe(true)
   })
@@ -183,13 +185,15 @@ describe('stages', () => {
     expect(stateful(ephemeral.json).every((r) => r.DeletionPolicy === 'Delete')).toBe(true)
   })
 
-  it('outputs the stream name and every table name', () => {
+  it('outputs the stream name, every table name, the scorer name and the dead-letter queue URL', () => {
     expect(dev.json.Outputs).toEqual({
       StreamName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.ingest.stream) } }),
       DecisionsTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.decisions) } }),
       EntityStateTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.entityState) } }),
       RulesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.rules) } }),
       QuarantineTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.quarantine) } }),
+      ScorerFunctionName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.scorer) } }),
+      DeadLetterQueueUrl: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.deadLetterQueue) } }),
     })
   })
 })
@@ -198,10 +202,12 @@ describe('synthesized app', () => {
   it('bin/vigil.ts synthesizes the Vigil-dev stack from the cdk.json context', () => {
     expect(cdkJson.app).toBe('node bin/vigil.ts')
     const outdir = tempDir()
+    // Without bundling, as in synth() above (test/infra/scoring.test.ts bundles the scorer for real).
+    const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }
     const run = spawnSync(process.execPath, ['bin/vigil.ts'], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context) },
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
     })
     expect(run.stderr).toBe('')
     expect(run.status).toBe(0)

@@ -1,0 +1,306 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Aws, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
+import * as kms from 'aws-cdk-lib/aws-kms'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
+import * as sqs from 'aws-cdk-lib/aws-sqs'
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from 'aws-cdk-lib/custom-resources'
+import { Construct } from 'constructs'
+import type { ScoringConfig } from './config.ts'
+import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
+import type { Tables } from './tables.ts'
+
+const fromRoot = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
+
+/** The scorer's entry (exports `handler`) and the lock file that pins what esbuild bundles. */
+export const scorerEntry = fromRoot('functions/score/handler.ts')
+const lockFile = fromRoot('package-lock.json')
+
+/**
+ * The rule set the rules table starts with, stored as version 1 and made active on the stack's first
+ * deploy. `createdAt` is when version 1 of rules/default.json was written (its commit), a constant:
+ * CloudFormation offers no deploy-time clock, and a synth-time one would change the seeding
+ * resources on every synth, so every `cdk diff` would show a change and every deploy an update.
+ */
+export const defaultRuleSet = {
+  path: fromRoot('rules/default.json'),
+  version: 1,
+  createdAt: '2026-11-24T23:15:08.000Z',
+} as const
+
+/** What Lambda's Kinesis event source mapping is told, as plain data (the local runtime mirrors it). */
+export interface ScorerEventSourceSettings {
+  readonly startingPosition: 'TRIM_HORIZON'
+  readonly batchSize: number
+  readonly maxBatchingWindowSeconds: number
+  readonly retryAttempts: number
+  readonly maxRecordAgeSeconds: number
+  readonly parallelizationFactor: number
+  readonly bisectBatchOnError: true
+  readonly reportBatchItemFailures: true
+}
+
+export interface ScoringProps {
+  /** The transaction stream; the event source mapping grants the scorer read (and decrypt) on it. */
+  readonly stream: kinesis.IStream
+  readonly tables: Tables
+  readonly settings: ScoringConfig
+  /** Applied to the keys, the secret, the queue and the log groups, like the stack's other stateful resources. */
+  readonly removalPolicy: RemovalPolicy
+}
+
+/**
+ * The score Lambda on the transaction stream, its secret, its dead-letter queue and the seeding of
+ * the rules table.
+ *
+ * KMS keys (two more, on top of the stream's and the tables'):
+ * - `secretKey` encrypts only the PAN tokenization HMAC key. With that key and a token, a PAN is a
+ *   brute force of about 10⁹ HMACs away, so it must not be readable by everyone who can read the
+ *   tables: the case API and escalation functions will be granted the tables key, and only the
+ *   scorer is granted this one. It can also be disabled on its own after an incident.
+ * - `operationsKey` encrypts the log groups and the dead-letter queue: operational data (structured
+ *   logs without PANs; on-failure records that name a shard and sequence numbers, never a payload).
+ *   CloudWatch Logs needs a key-policy statement for its service principal, which we keep off the
+ *   data keys.
+ */
+export class Scoring extends Construct {
+  /** Encrypts `tokenizationKey` only. */
+  readonly secretKey: kms.Key
+  /** The PAN tokenization HMAC key: a generated 64-character alphanumeric string (about 381 bits). */
+  readonly tokenizationKey: secretsmanager.Secret
+  /** Encrypts the log groups and the dead-letter queue. */
+  readonly operationsKey: kms.Key
+  readonly logGroup: logs.LogGroup
+  readonly scorer: NodejsFunction
+  /** Where the event source mapping reports batches it gave up on (metadata only, no record data). */
+  readonly deadLetterQueue: sqs.Queue
+  readonly eventSource: KinesisEventSource
+  readonly eventSourceMapping: ScorerEventSourceSettings
+  /** Puts rule set version 1 and, after it, the active pointer, on create only. */
+  readonly seedRuleSetVersion: AwsCustomResource
+  readonly seedActiveRuleSet: AwsCustomResource
+
+  constructor(scope: Construct, id: string, props: ScoringProps) {
+    super(scope, id)
+    const { settings, tables, removalPolicy } = props
+    const stackName = Stack.of(this).stackName
+
+    // --- Tokenization key ---------------------------------------------------------------------
+    this.secretKey = new kms.Key(this, 'SecretKey', {
+      description: `${stackName}: Secrets Manager encryption of the PAN tokenization key`,
+      enableKeyRotation: true,
+      removalPolicy,
+    })
+    // Not rotated: a new HMAC key gives every card a new token, which orphans its entity state and
+    // its history. Rotating it is a migration, not a schedule.
+    this.tokenizationKey = new secretsmanager.Secret(this, 'TokenizationKey', {
+      description: `${stackName}: HMAC-SHA256 key that turns a PAN into its card token (never rotate without a re-keying plan)`,
+      encryptionKey: this.secretKey,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    })
+
+    // --- Operations key, logs, dead-letter queue ------------------------------------------------
+    this.operationsKey = new kms.Key(this, 'OperationsKey', {
+      description: `${stackName}: encryption of the scoring log groups and dead-letter queue`,
+      enableKeyRotation: true,
+      removalPolicy,
+    })
+    // CloudWatch Logs encrypts with the key as its regional service principal, scoped to this
+    // account's log groups in this region (log group names are generated, so no narrower ARN
+    // without a dependency cycle). Who may read the logs is decided by logs:* IAM permissions.
+    this.operationsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
+        },
+      }),
+    )
+    const logGroup = (logGroupId: string): logs.LogGroup =>
+      new logs.LogGroup(this, logGroupId, {
+        retention: settings.logRetention,
+        encryptionKey: this.operationsKey,
+        removalPolicy,
+      })
+    this.logGroup = logGroup('ScorerLogs')
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.operationsKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    })
+
+    // --- The scorer -----------------------------------------------------------------------------
+    // An explicit role without AWSLambdaBasicExecutionRole (logs:* on every log group): the function
+    // writes to its own log group only, and every other permission comes from a grant below.
+    const role = new iam.Role(this, 'ScorerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${stackName}: the score Lambda`,
+    })
+    this.logGroup.grantWrite(role)
+
+    const environment: Record<string, string> = {
+      VIGIL_TOKENIZATION_SECRET_ARN: this.tokenizationKey.secretArn,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'vigil-scorer',
+      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+    }
+    for (const key of Object.keys(tableSchemas) as TableKey[]) environment[tableSchemas[key].envVar] = tables[key].tableName
+
+    this.scorer = new NodejsFunction(this, 'Scorer', {
+      description: `${stackName}: scores transactions from the Kinesis stream`,
+      entry: scorerEntry,
+      handler: 'handler',
+      depsLockFilePath: lockFile,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      role,
+      logGroup: this.logGroup,
+      environment,
+      bundling: {
+        forceDockerBundling: false, // the esbuild devDependency: offline, no Docker
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // ESM output has no `require`; some CommonJS dependencies still call it for Node built-ins.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        minify: true,
+        keepNames: true, // error and class names stay readable in logs after minification
+        sourceMap: true,
+        sourcesContent: false, // stack traces need the mappings, not a copy of the sources
+        // Externalize nothing: Node built-ins are external anyway, and the AWS SDK v3 clients are
+        // bundled rather than taken from the runtime, so the versions in package-lock.json (the
+        // ones the tests ran against) are the ones that run, not whatever the runtime ships this
+        // month; a bundled, tree-shaken client also loads faster than the runtime's full copy.
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    })
+
+    tables.decisions.grantReadWriteData(this.scorer)
+    tables.entityState.grantReadWriteData(this.scorer)
+    tables.quarantine.grantReadWriteData(this.scorer)
+    tables.rules.grantReadData(this.scorer)
+    this.tokenizationKey.grantRead(this.scorer)
+
+    // --- Event source mapping -------------------------------------------------------------------
+    // Lambda's defaults let one bad record block a shard; each is overridden:
+    // - MaximumRetryAttempts -1 (retry until the record leaves the stream, up to the retention of
+    //   24 h to 365 days, with the shard stalled behind it) → finite, vigil:retryAttempts (5);
+    // - MaximumRecordAgeInSeconds -1 (no age limit) → vigil:maxRecordAgeSeconds (1 day);
+    // - BisectBatchOnFunctionError false (the whole batch fails again and again with its poison
+    //   record) → true, so retries halve the batch and isolate the record;
+    // - FunctionResponseTypes none (any error fails the whole batch) → ReportBatchItemFailures: the
+    //   handler reports the first unprocessed record and the batch resumes there;
+    // - DestinationConfig none (records given up on vanish without a trace) → OnFailure to an SQS
+    //   queue, so every skipped record is reported with its shard and sequence numbers;
+    // - function timeout 3 s and memory 128 MB (a batch that times out fails as a whole and is
+    //   retried) → vigil:scorerTimeoutSeconds (60) and vigil:scorerMemoryMb (512).
+    // Poison records themselves never reach these: the handler quarantines a record that fails
+    // parsing or validation and reports it processed.
+    this.eventSourceMapping = {
+      startingPosition: 'TRIM_HORIZON', // from the oldest retained record: nothing in the stream is skipped on first deploy
+      batchSize: settings.batchSize,
+      maxBatchingWindowSeconds: settings.maxBatchingWindowSeconds,
+      retryAttempts: settings.retryAttempts,
+      maxRecordAgeSeconds: settings.maxRecordAgeSeconds,
+      // 1 by default: per-shard order matters. With more, Lambda runs concurrent batches of one
+      // shard, ordered only per partition key (the card token). The account, device, IP and
+      // merchant aggregates are shared across cards, so concurrent batches would race on them and
+      // their transactions would conflict and retry; and records of a batch must see the effects
+      // of the earlier ones. Raise it only with shards to spare and after measuring the conflicts.
+      parallelizationFactor: settings.parallelizationFactor,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+    }
+    this.eventSource = new KinesisEventSource(props.stream, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: settings.batchSize,
+      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      retryAttempts: settings.retryAttempts,
+      maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+      parallelizationFactor: settings.parallelizationFactor,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      // No tumblingWindow: aggregates live in DynamoDB, not in the mapping's state.
+      onFailure: new SqsDlq(this.deadLetterQueue),
+    })
+    this.scorer.addEventSource(this.eventSource)
+
+    // --- Seeding the rules table ----------------------------------------------------------------
+    const body = readFileSync(defaultRuleSet.path, 'utf8')
+    const ruleSet = JSON.parse(body) as { version?: unknown }
+    if (ruleSet.version !== defaultRuleSet.version) {
+      throw new Error(`${defaultRuleSet.path} must be version ${defaultRuleSet.version} to seed the rules table (got ${JSON.stringify(ruleSet.version)})`)
+    }
+    const rules = tableSchemas.rules
+    const seedLogGroup = logGroup('SeedLogs')
+    // On create only, and conditional: no update or delete call, and a put that finds its item
+    // already there (a replaced resource, a restored table) keeps the item. An operator's
+    // activation of another version is never overwritten.
+    const putOnce = (item: Record<string, { S: string } | { N: string }>, physicalId: string): AwsSdkCall => ({
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: {
+        TableName: tables.rules.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': rules.partitionKey.name },
+      },
+      ignoreErrorCodesMatching: 'ConditionalCheckFailedException',
+      physicalResourceId: PhysicalResourceId.of(physicalId),
+    })
+    // The provider function behind AwsCustomResource is a singleton per stack: its log group (and
+    // its role, which carries the AWSLambdaBasicExecutionRole managed policy) serve every
+    // AwsCustomResource of the stack. Each resource adds only its own policy: PutItem on the table.
+    const seed = (seedId: string, call: AwsSdkCall): AwsCustomResource =>
+      new AwsCustomResource(this, seedId, {
+        resourceType: 'Custom::VigilRuleSetSeed',
+        onCreate: call,
+        policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: [tables.rules.tableArn] }),
+        installLatestAwsSdk: false, // the runtime's SDK does a PutItem; no download at deploy time
+        logGroup: seedLogGroup,
+      })
+    this.seedRuleSetVersion = seed(
+      'SeedRuleSetVersion',
+      putOnce(
+        {
+          [rules.partitionKey.name]: { S: ruleSetItems.partition },
+          [rules.sortKey.name]: { S: ruleSetItems.versionSortKey(defaultRuleSet.version) },
+          body: { S: JSON.stringify(ruleSet) },
+          createdAt: { S: defaultRuleSet.createdAt },
+        },
+        `${ruleSetItems.partition}/${ruleSetItems.versionSortKey(defaultRuleSet.version)}`,
+      ),
+    )
+    this.seedActiveRuleSet = seed(
+      'SeedActiveRuleSet',
+      putOnce(
+        {
+          [rules.partitionKey.name]: { S: ruleSetItems.partition },
+          [rules.sortKey.name]: { S: ruleSetItems.activeSortKey },
+          version: { N: String(defaultRuleSet.version) },
+        },
+        `${ruleSetItems.partition}/${ruleSetItems.activeSortKey}`,
+      ),
+    )
+    // The pointer never names a version that is not stored yet.
+    this.seedActiveRuleSet.node.addDependency(this.seedRuleSetVersion)
+    // The rules table is encrypted with the tables key: DynamoDB uses it on the caller's behalf.
+    tables.key.grantEncryptDecrypt(this.seedRuleSetVersion)
+  }
+}

@@ -1,0 +1,419 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { App, type CfnElement, type CustomResource } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
+import { afterAll, describe, expect, it } from 'vitest'
+import { contextKeys, readVigilConfig, scoringDefaults, stackIdOf } from '../../lib/config.ts'
+import { defaultRuleSet, scorerEntry } from '../../lib/scoring.ts'
+import { ruleSetItems, tableSchemas, type TableKey } from '../../lib/table-schema.ts'
+import { VigilStack } from '../../lib/vigil-stack.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+
+const tempDirs: string[] = []
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string }
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown }
+
+/** As in stack.test.ts: the app of bin/vigil.ts with cdk.json's context, no bundling unless asked. */
+function synth(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+  const app = new App({
+    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  })
+  const config = readVigilConfig(app.node)
+  const stack = new VigilStack(app, stackIdOf(config.stage), { config })
+  const template = Template.fromStack(stack)
+  const json = template.toJSON() as { Resources: Record<string, Resource> }
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement)
+  const resource = (construct: { node: { defaultChild?: unknown } }) => json.Resources[logicalId(construct)]!
+  const ofType = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type)
+  const only = (type: string): [string, Resource] => {
+    const found = ofType(type)
+    expect(found).toHaveLength(1)
+    return found[0]!
+  }
+  const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] })
+  return { app, stack, template, json, logicalId, resource, ofType, only, arnOf }
+}
+
+const dev = synth()
+const scoring = dev.stack.scoring
+const esm = () => dev.only('AWS::Lambda::EventSourceMapping')[1].Properties
+
+describe('event source mapping', () => {
+  it('reads the stream from its oldest record into the scorer', () => {
+    const props = esm()
+    expect(props.EventSourceArn).toEqual(dev.arnOf(dev.stack.ingest.stream))
+    expect(props.FunctionName).toEqual({ Ref: dev.logicalId(scoring.scorer) })
+    expect(props.StartingPosition).toBe('TRIM_HORIZON')
+  })
+
+  it('never lets one bad record block a shard: bisect, partial batch response, finite retries and age, on-failure queue', () => {
+    const props = esm()
+    expect(props.BisectBatchOnFunctionError).toBe(true)
+    expect(props.FunctionResponseTypes).toEqual(['ReportBatchItemFailures'])
+    expect(props.MaximumRetryAttempts).toBe(5)
+    expect(props.MaximumRecordAgeInSeconds).toBe(86_400)
+    expect(props.DestinationConfig).toEqual({ OnFailure: { Destination: dev.arnOf(scoring.deadLetterQueue) } })
+  })
+
+  it('batches 100 records or 1 second, one batch per shard at a time, with no tumbling window', () => {
+    const props = esm()
+    expect(props.BatchSize).toBe(100)
+    expect(props.MaximumBatchingWindowInSeconds).toBe(1)
+    expect(props.ParallelizationFactor).toBe(1)
+    expect(props.TumblingWindowInSeconds).toBeUndefined()
+  })
+
+  it('exposes the settings it was given as plain data, equal to the template', () => {
+    const props = esm()
+    expect(scoring.eventSourceMapping).toEqual({
+      startingPosition: props.StartingPosition,
+      batchSize: props.BatchSize,
+      maxBatchingWindowSeconds: props.MaximumBatchingWindowInSeconds,
+      retryAttempts: props.MaximumRetryAttempts,
+      maxRecordAgeSeconds: props.MaximumRecordAgeInSeconds,
+      parallelizationFactor: props.ParallelizationFactor,
+      bisectBatchOnError: props.BisectBatchOnFunctionError,
+      reportBatchItemFailures: props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+    })
+    expect(scoring.eventSource.eventSourceMappingId).toBeDefined()
+  })
+
+  it('matches the defaults written in cdk.json and in lib/config.ts', () => {
+    expect(cdkJson.context).toMatchObject({
+      [contextKeys.batchSize]: scoringDefaults.batchSize,
+      [contextKeys.maxBatchingWindowSeconds]: scoringDefaults.maxBatchingWindowSeconds,
+      [contextKeys.retryAttempts]: scoringDefaults.retryAttempts,
+      [contextKeys.maxRecordAgeSeconds]: scoringDefaults.maxRecordAgeSeconds,
+      [contextKeys.parallelizationFactor]: scoringDefaults.parallelizationFactor,
+      [contextKeys.scorerMemoryMb]: scoringDefaults.memoryMb,
+      [contextKeys.scorerTimeoutSeconds]: scoringDefaults.timeoutSeconds,
+      [contextKeys.logRetentionDays]: scoringDefaults.logRetention,
+    })
+    // And without cdk.json, the code's defaults give the same template.
+    const bare = new App({ context: { 'aws:cdk:bundling-stacks': [] } })
+    expect(readVigilConfig(bare.node).scoring).toEqual(scoringDefaults)
+  })
+
+  it.each([
+    ['CLI strings', { batchSize: '500', window: '5', retries: '2', age: '3600', parallel: '2' }],
+    ['JSON numbers', { batchSize: 500, window: 5, retries: 2, age: 3600, parallel: 2 }],
+  ])('follows context overrides given as %s', (_, given) => {
+    const { only, stack } = synth({
+      [contextKeys.batchSize]: given.batchSize,
+      [contextKeys.maxBatchingWindowSeconds]: given.window,
+      [contextKeys.retryAttempts]: given.retries,
+      [contextKeys.maxRecordAgeSeconds]: given.age,
+      [contextKeys.parallelizationFactor]: given.parallel,
+    })
+    expect(only('AWS::Lambda::EventSourceMapping')[1].Properties).toMatchObject({
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 5,
+      MaximumRetryAttempts: 2,
+      MaximumRecordAgeInSeconds: 3600,
+      ParallelizationFactor: 2,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+    })
+    expect(stack.scoring.eventSourceMapping).toMatchObject({ batchSize: 500, retryAttempts: 2, maxRecordAgeSeconds: 3600, parallelizationFactor: 2 })
+  })
+
+  it('accepts zero retries and no batching window', () => {
+    const props = synth({ [contextKeys.retryAttempts]: '0', [contextKeys.maxBatchingWindowSeconds]: '0' }).only('AWS::Lambda::EventSourceMapping')[1].Properties
+    expect(props.MaximumRetryAttempts).toBe(0)
+    expect(props.MaximumBatchingWindowInSeconds).toBe(0)
+  })
+
+  it('allows a record age up to a longer stream retention', () => {
+    const { only } = synth({ [contextKeys.retentionHours]: '168', [contextKeys.maxRecordAgeSeconds]: '604800' })
+    expect(only('AWS::Lambda::EventSourceMapping')[1].Properties.MaximumRecordAgeInSeconds).toBe(604_800)
+  })
+
+  it.each([
+    [{ [contextKeys.retryAttempts]: '-1' }, /vigil:retryAttempts must be an integer from 0 to 10000/],
+    [{ [contextKeys.retryAttempts]: 'forever' }, /vigil:retryAttempts must be an integer/],
+    [{ [contextKeys.batchSize]: '0' }, /vigil:batchSize must be an integer from 1 to 10000/],
+    [{ [contextKeys.batchSize]: 10_001 }, /vigil:batchSize must be an integer from 1 to 10000/],
+    [{ [contextKeys.maxBatchingWindowSeconds]: '301' }, /vigil:maxBatchingWindowSeconds must be an integer from 0 to 300/],
+    [{ [contextKeys.maxBatchingWindowSeconds]: 0.5 }, /vigil:maxBatchingWindowSeconds must be an integer/],
+    [{ [contextKeys.maxRecordAgeSeconds]: '59' }, /vigil:maxRecordAgeSeconds must be an integer from 60 to 604800/],
+    [{ [contextKeys.maxRecordAgeSeconds]: '-1' }, /vigil:maxRecordAgeSeconds must be an integer/],
+    [{ [contextKeys.maxRecordAgeSeconds]: '172800' }, /vigil:maxRecordAgeSeconds \(172800\) must not exceed the stream's retention/],
+    [{ [contextKeys.parallelizationFactor]: '11' }, /vigil:parallelizationFactor must be an integer from 1 to 10/],
+    [{ [contextKeys.scorerMemoryMb]: '64' }, /vigil:scorerMemoryMb must be an integer from 128 to 10240/],
+    [{ [contextKeys.scorerTimeoutSeconds]: '901' }, /vigil:scorerTimeoutSeconds must be an integer from 1 to 900/],
+    [{ [contextKeys.logRetentionDays]: '2' }, /vigil:logRetentionDays must be one of 1, 3, 5, 7, 14, 30/],
+    [{ [contextKeys.logRetentionDays]: '9999' }, /vigil:logRetentionDays must be an integer from 1 to 3653/],
+  ])('refuses to synthesize with invalid context %j', (context, message) => {
+    expect(() => synth(context)).toThrow(message)
+  })
+})
+
+describe('scorer function', () => {
+  const fn = () => dev.resource(scoring.scorer).Properties
+
+  it('runs nodejs24.x on arm64 with 512 MB and 60 s by default', () => {
+    expect(fn()).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 512, Timeout: 60 })
+    expect(scorerEntry).toBe(join(root, 'functions/score/handler.ts'))
+  })
+
+  it('takes memory and timeout from context', () => {
+    const { resource, stack } = synth({ [contextKeys.scorerMemoryMb]: '1769', [contextKeys.scorerTimeoutSeconds]: 120 })
+    expect(resource(stack.scoring.scorer).Properties).toMatchObject({ MemorySize: 1769, Timeout: 120 })
+  })
+
+  it('gets every table name under its envVar, the secret ARN, source maps and the Powertools names', () => {
+    const tables = Object.fromEntries(
+      (Object.keys(tableSchemas) as TableKey[]).map((key) => [tableSchemas[key].envVar, { Ref: dev.logicalId(dev.stack.tables[key]) }]),
+    )
+    expect(Object.keys(tables).sort()).toEqual(['VIGIL_DECISIONS_TABLE', 'VIGIL_ENTITY_STATE_TABLE', 'VIGIL_QUARANTINE_TABLE', 'VIGIL_RULES_TABLE'])
+    expect(fn().Environment.Variables).toEqual({
+      ...tables,
+      VIGIL_TOKENIZATION_SECRET_ARN: { Ref: dev.logicalId(scoring.tokenizationKey) },
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'vigil-scorer',
+      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+    })
+  })
+
+  it('logs to its own KMS-encrypted log group with the retention from context', () => {
+    expect(fn().LoggingConfig).toEqual({ LogGroup: { Ref: dev.logicalId(scoring.logGroup) } })
+    expect(dev.resource(scoring.logGroup).Properties).toMatchObject({ RetentionInDays: 30, KmsKeyId: dev.arnOf(scoring.operationsKey) })
+    const { resource, stack } = synth({ [contextKeys.logRetentionDays]: 365 })
+    expect(resource(stack.scoring.logGroup).Properties.RetentionInDays).toBe(365)
+  })
+
+  it('lets CloudWatch Logs of this account and region, and nothing else outside the account, use the operations key', () => {
+    const statements = dev.resource(scoring.operationsKey).Properties.KeyPolicy.Statement as Statement[]
+    const logs = statements.filter((s) => JSON.stringify(s.Principal).includes('logs.'))
+    expect(logs).toHaveLength(1)
+    expect(logs[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': expect.anything() } },
+    })
+    expect(JSON.stringify(logs[0]!.Condition)).toContain(':log-group:*')
+    expect(JSON.stringify(logs[0]!.Condition)).toContain('AWS::AccountId')
+  })
+})
+
+describe('dead-letter queue', () => {
+  it('is encrypted with the operations key, keeps messages 14 days, and exists once', () => {
+    dev.template.resourceCountIs('AWS::SQS::Queue', 1)
+    expect(dev.resource(scoring.deadLetterQueue).Properties).toMatchObject({
+      KmsMasterKeyId: dev.arnOf(scoring.operationsKey),
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    })
+  })
+
+  it('refuses every request that is not over TLS', () => {
+    const [, policy] = dev.only('AWS::SQS::QueuePolicy')
+    expect(policy.Properties.Queues).toEqual([{ Ref: dev.logicalId(scoring.deadLetterQueue) }])
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: dev.arnOf(scoring.deadLetterQueue),
+      }),
+    )
+  })
+})
+
+describe('tokenization secret', () => {
+  it('is generated, 64 alphanumeric characters, under its own key', () => {
+    dev.template.resourceCountIs('AWS::SecretsManager::Secret', 1)
+    dev.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0)
+    const props = dev.resource(scoring.tokenizationKey).Properties
+    expect(props.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false })
+    expect(props.SecretString).toBeUndefined()
+    expect(props.KmsKeyId).toEqual(dev.arnOf(scoring.secretKey))
+    const others = [dev.stack.ingest.key, dev.stack.tables.key, scoring.operationsKey].map((key) => dev.logicalId(key))
+    expect(others).not.toContain(dev.logicalId(scoring.secretKey))
+    expect(dev.resource(scoring.secretKey).Properties.EnableKeyRotation).toBe(true)
+  })
+
+  it('is decryptable by the scorer role only, and only through Secrets Manager', () => {
+    const statements = dev.resource(scoring.secretKey).Properties.KeyPolicy.Statement as Statement[]
+    const roles = statements.filter((s) => JSON.stringify(s.Principal).includes('GetAtt'))
+    expect(roles).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Principal: { AWS: dev.arnOf(scoring.scorer.role!) },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      }),
+    ])
+  })
+})
+
+describe('scorer permissions', () => {
+  const roleId = dev.logicalId(scoring.scorer.role!)
+  const policies = dev.ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+  const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
+  const actions = (s: Statement) => [s.Action].flat()
+  const resources = (s: Statement) => [s.Resource].flat()
+  const on = (construct: Parameters<typeof dev.arnOf>[0]) =>
+    statements.filter((s) => resources(s).some((r) => JSON.stringify(r) === JSON.stringify(dev.arnOf(construct)))).flatMap(actions)
+
+  it('has one inline policy, no managed policies and only Allow statements', () => {
+    expect(policies).toHaveLength(1)
+    expect(dev.resource(scoring.scorer.role!).Properties.ManagedPolicyArns).toBeUndefined()
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true)
+  })
+
+  it('has no * actions: no "*", no "service:*"; the only wildcard suffixes are the KMS data-key ones grant* emits', () => {
+    const all = statements.flatMap(actions)
+    expect(all).not.toContain('*')
+    expect(all.filter((a) => a.endsWith(':*'))).toEqual([])
+    expect([...new Set(all.filter((a) => a.includes('*')))].sort()).toEqual(['kms:GenerateDataKey*', 'kms:ReEncrypt*'])
+  })
+
+  it('has no * resources: every resource is a reference to one resource of this stack', () => {
+    const all = statements.flatMap(resources)
+    expect(all.length).toBeGreaterThan(0)
+    for (const resource of all) {
+      expect(typeof resource).toBe('object')
+      expect(JSON.stringify(resource)).toMatch(/^\{"(Fn::GetAtt|Ref)":/)
+    }
+  })
+
+  it('reads and writes decisions, entity state and quarantine; only reads rules', () => {
+    for (const table of [dev.stack.tables.decisions, dev.stack.tables.entityState, dev.stack.tables.quarantine]) {
+      expect(on(table)).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']))
+    }
+    const rules = on(dev.stack.tables.rules)
+    expect(rules).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']))
+    expect(rules.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([])
+    expect(on(dev.stack.tables.key)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']))
+  })
+
+  it('reads the secret, the stream (with its key), writes its logs and sends to the dead-letter queue', () => {
+    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ Ref: dev.logicalId(scoring.tokenizationKey) })).flatMap(actions).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ])
+    expect(on(dev.stack.ingest.stream)).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards']))
+    expect(on(dev.stack.ingest.key)).toEqual(['kms:Decrypt'])
+    expect(on(scoring.logGroup).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents'])
+    expect(on(scoring.deadLetterQueue)).toContain('sqs:SendMessage')
+    expect(on(scoring.deadLetterQueue).filter((a) => a.startsWith('sqs:Receive') || a.startsWith('sqs:Delete'))).toEqual([])
+  })
+
+  it('grants nothing on the stream to anything but the scorer (and nothing on the secret key)', () => {
+    const others = dev.ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles) !== JSON.stringify([{ Ref: roleId }]))
+    const text = JSON.stringify(others)
+    expect(text).not.toContain(dev.logicalId(dev.stack.ingest.stream))
+    expect(text).not.toContain(dev.logicalId(scoring.secretKey))
+    expect(text).not.toContain(dev.logicalId(scoring.tokenizationKey))
+  })
+})
+
+describe('rules table seeding', () => {
+  const ruleSetText = readFileSync(join(root, 'rules/default.json'), 'utf8')
+  const tableRef = `<<${dev.logicalId(dev.stack.tables.rules)}>>`
+  /** Resolves the Fn::Join of a custom resource's `Create` into the SDK call it carries. */
+  const callOf = (resource: Resource) => {
+    const parts = resource.Properties.Create['Fn::Join'][1] as unknown[]
+    const text = parts.map((part) => (typeof part === 'string' ? part : `<<${(part as { Ref: string }).Ref}>>`)).join('')
+    return JSON.parse(text) as { service: string; action: string; parameters: Record<string, any>; ignoreErrorCodesMatching?: string; physicalResourceId: unknown }
+  }
+  // An AwsCustomResource wraps a CustomResource, which wraps the CfnResource.
+  const cfnOf = (seed: AwsCustomResource) => seed.node.defaultChild as CustomResource
+  const version = () => dev.resource(cfnOf(scoring.seedRuleSetVersion))
+  const seeds = () => dev.ofType('Custom::VigilRuleSetSeed')
+
+  it('has two seeding resources, each run on create only', () => {
+    expect(seeds()).toHaveLength(2)
+    for (const [, seed] of seeds()) {
+      expect(seed.Properties.Create).toBeDefined()
+      expect(seed.Properties.Update).toBeUndefined()
+      expect(seed.Properties.Delete).toBeUndefined()
+      expect(seed.Properties.InstallLatestAwsSdk).toBe(false)
+    }
+  })
+
+  it('puts the default rule set as version 1, once', () => {
+    const call = callOf(version())
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', ignoreErrorCodesMatching: 'ConditionalCheckFailedException' })
+    expect(call.parameters.TableName).toBe(tableRef)
+    expect(call.parameters.ConditionExpression).toBe('attribute_not_exists(#pk)')
+    expect(call.parameters.ExpressionAttributeNames).toEqual({ '#pk': 'pk' })
+    const item = call.parameters.Item
+    expect(Object.keys(item).sort()).toEqual(['body', 'createdAt', 'pk', 'sk'])
+    expect(item.pk).toEqual({ S: ruleSetItems.partition })
+    expect(item.sk).toEqual({ S: ruleSetItems.versionSortKey(1) })
+    expect(item.sk).toEqual({ S: 'version#0000000001' })
+    expect(JSON.parse(item.body.S)).toEqual(JSON.parse(ruleSetText))
+    expect(JSON.parse(item.body.S).version).toBe(1)
+    expect(item.createdAt.S).toBe(defaultRuleSet.createdAt)
+    expect(new Date(item.createdAt.S).toISOString()).toBe(item.createdAt.S)
+  })
+
+  it('then puts the active pointer to version 1 (a Number), once', () => {
+    const pointer = dev.resource(cfnOf(scoring.seedActiveRuleSet))
+    const call = callOf(pointer)
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', ignoreErrorCodesMatching: 'ConditionalCheckFailedException' })
+    expect(call.parameters.TableName).toBe(tableRef)
+    expect(call.parameters.ConditionExpression).toBe('attribute_not_exists(#pk)')
+    expect(call.parameters.Item).toEqual({ pk: { S: 'ruleset' }, sk: { S: ruleSetItems.activeSortKey }, version: { N: '1' } })
+    expect(pointer.DependsOn).toContain(dev.logicalId(cfnOf(scoring.seedRuleSetVersion)))
+  })
+
+  it('may only PutItem on the rules table, and use the tables key for it', () => {
+    const seedPolicies = dev.ofType('AWS::IAM::Policy').filter(([id]) => id.includes('CustomResourcePolicy'))
+    expect(seedPolicies).toHaveLength(2)
+    for (const [, policy] of seedPolicies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([
+        { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: dev.arnOf(dev.stack.tables.rules) },
+      ])
+    }
+    const providerRole = seedPolicies[0]![1].Properties.Roles
+    const provider = dev
+      .ofType('AWS::IAM::Policy')
+      .filter(([id, p]) => !id.includes('CustomResourcePolicy') && JSON.stringify(p.Properties.Roles) === JSON.stringify(providerRole))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
+    expect(provider).toEqual([expect.objectContaining({ Resource: dev.arnOf(dev.stack.tables.key) })])
+    expect(provider.flatMap((s) => [s.Action].flat()).every((a) => a.startsWith('kms:'))).toBe(true)
+  })
+
+  it('seeds rules/default.json, which is version 1 (lib/scoring.ts refuses to synthesize otherwise)', () => {
+    expect(defaultRuleSet.version).toBe(1)
+    expect(JSON.parse(ruleSetText).version).toBe(defaultRuleSet.version)
+  })
+})
+
+describe('bundled scorer (esbuild, as `cdk synth` does)', () => {
+  it.skipIf(!existsSync(scorerEntry))('is one minified ESM file with a source map, a require shim and the AWS SDK inside', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'vigil-infra-'))
+    tempDirs.push(outdir)
+    const { app, json, logicalId, stack } = synth({}, { bundle: true, outdir })
+    app.synth()
+    const key = json.Resources[logicalId(stack.scoring.scorer)]!.Properties.Code.S3Key as string
+    const asset = join(outdir, `asset.${key.replace(/\.zip$/, '')}`)
+    expect(readdirSync(asset).sort()).toEqual(['index.mjs', 'index.mjs.map'])
+    const code = readFileSync(join(asset, 'index.mjs'), 'utf8')
+    expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true)
+    // Every static import is a Node built-in: the AWS SDK and everything else is in the bundle.
+    // (Import statements of minified ESM start a line or follow a `;` or `}`.)
+    const imports = [...code.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]*?from\s*)?"([^"]+)"/g)].map((m) => m[1]!)
+    expect(imports.length).toBeGreaterThan(0)
+    expect(imports.filter((specifier) => !specifier.startsWith('node:') && !/^[a-z_]+$/.test(specifier))).toEqual([])
+    expect(code).not.toMatch(/from\s*"@aws-sdk\//)
+    expect(code).toContain('GetSecretValue')
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000) // minified: long lines
+    const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown }
+    expect(map.sourcesContent).toBeUndefined()
+    expect(statSync(join(asset, 'index.mjs')).size).toBeLessThan(5 * 1024 * 1024)
+  }, 120_000)
+})
