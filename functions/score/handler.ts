@@ -4,10 +4,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
-import { userRecords } from '../aws/kinesis-records.ts'
 import { scorerDependencies } from './dependencies.ts'
 import { recordBatchMetrics } from './metrics.ts'
-import { processBatch } from './process-batch.ts'
+import { scoreKinesisEvent } from './score-event.ts'
 
 const logger = new Logger({ serviceName: 'vigil-scorer' })
 const metrics = new Metrics({ namespace: 'Vigil', serviceName: 'vigil-scorer' })
@@ -15,12 +14,10 @@ const deps = await scorerDependencies(process.env, logger)
 
 /** Kinesis → decisions, exactly once; a partial failure names the first unfinished record. */
 export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-  const { records, sequenceNumbers } = userRecords(event)
-  const outcome = await processBatch(records, deps)
-  recordBatchMetrics(metrics, records.length, outcome)
+  const { response, outcome, records } = await scoreKinesisEvent(event, deps)
+  recordBatchMetrics(metrics, records, outcome)
   for (const error of outcome.errors) logger.error('batch stopped before its end', { error: error as Error })
-  const failed = outcome.firstUnfinished
-  return { batchItemFailures: failed === undefined ? [] : [{ itemIdentifier: sequenceNumbers[failed]! }] }
+  return response
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))

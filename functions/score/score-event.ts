@@ -1,0 +1,14 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
+import { userRecords } from '../aws/kinesis-records.ts'
+import { processBatch, type BatchOutcome, type ScorerDeps } from './process-batch.ts'
+
+/**
+ * One Lambda invocation's work: the event's user records through `processBatch`, and the partial
+ * batch response naming the Kinesis record of the first unfinished one (Lambda retries from it).
+ */
+export async function scoreKinesisEvent(event: KinesisStreamEvent, deps: ScorerDeps): Promise<{ response: KinesisStreamBatchResponse; outcome: BatchOutcome; records: number }> {
+  const { records, sequenceNumbers } = userRecords(event)
+  const outcome = await processBatch(records, deps)
+  const failed = outcome.firstUnfinished
+  return { response: { batchItemFailures: failed === undefined ? [] : [{ itemIdentifier: sequenceNumbers[failed]! }] }, outcome, records: records.length }
+}

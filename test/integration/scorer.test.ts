@@ -1,0 +1,198 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { generateTraffic } from '../../local/traffic/index.ts'
+import { useEmulators } from '../support/emulators.ts'
+import { crashingAfter, groundTruth, resumeFrom, scorerFixture, throttlingOnce } from '../support/scorer.ts'
+
+const aws = useEmulators()
+
+/** A few hot cards, so batches hold several records of one entity; with duplicates and bad lines. */
+function trafficLines(seed: number, count: number, options: { malformedShare?: number; duplicateShare?: number } = {}): string[] {
+  const lines: string[] = []
+  for (const event of generateTraffic({
+    seed,
+    start: new Date('2026-11-20T08:00:00Z'),
+    count,
+    cards: 6,
+    ratePerSecond: 0.05,
+    fraudShare: 0.2,
+    malformedShare: options.malformedShare ?? 0,
+    duplicateShare: options.duplicateShare ?? 0,
+    outOfOrderShare: 0,
+  })) {
+    lines.push(event.line)
+  }
+  return lines
+}
+
+const expectGroundTruth = async (fixture: Awaited<ReturnType<typeof scorerFixture>>, lines: string[]) => {
+  const truth = groundTruth(lines)
+  expect(await fixture.decisions()).toEqual(truth.decisions)
+  expect(await fixture.entityStates()).toEqual(truth.states)
+  const escalated = [...truth.decisions.values()].filter((d) => d.outcome !== 'approve').map((d) => d.transactionId)
+  expect([...fixture.escalation.cases.keys()].sort()).toEqual(escalated.sort())
+}
+
+describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients)', () => {
+  it('turns a batch with duplicates, a crash and a poison pill into exactly the ground truth', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(1, 80, { malformedShare: 0.05, duplicateShare: 0.1 })
+    await fixture.put(lines)
+    const events = await fixture.poller.drain(25)
+    expect(events.length).toBeGreaterThan(2)
+
+    await fixture.invoke(events[0]!, crashingAfter(fixture.deps, 9)) // the process dies mid-commit
+    for (const event of events) expect((await fixture.invoke(event)).response).toEqual({ batchItemFailures: [] })
+    await fixture.invoke(events[0]!) // and the first batch is delivered once more
+
+    await expectGroundTruth(fixture, lines)
+    const malformed = lines.filter((l) => !groundTruthAccepts(l)).length
+    expect((await fixture.quarantine()).length).toBe(malformed)
+  })
+
+  it('decides a transaction once when it appears twice in one batch, and counts it once', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(2, 12)
+    const withDuplicate = [...lines.slice(0, 6), lines[3]!, ...lines.slice(6)]
+    await fixture.put(withDuplicate)
+    const [event] = await fixture.poller.drain(100)
+    const { outcome } = await fixture.invoke(event!)
+    expect(outcome).toMatchObject({ duplicates: 1, firstUnfinished: undefined })
+    expect(outcome.decided).toHaveLength(12)
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('skips a producer retry that arrives in a later batch under a new sequence number', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(3, 10)
+    await fixture.put(lines)
+    await fixture.put([lines[0]!, lines[4]!])
+    const events = await fixture.poller.drain(10)
+    expect(events).toHaveLength(2)
+    await fixture.invoke(events[0]!)
+    const { outcome } = await fixture.invoke(events[1]!)
+    expect(outcome).toMatchObject({ duplicates: 2, decided: [] })
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it.each([1, 4, 11, 16])('after a crash following %i writes, the redelivered batch completes to the ground truth', async (writes) => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(4, 14)
+    await fixture.put(lines)
+    const [event] = await fixture.poller.drain(100)
+    await fixture.invoke(event!, crashingAfter(fixture.deps, writes))
+    const { outcome } = await fixture.invoke(event!)
+    expect(outcome.firstUnfinished).toBeUndefined()
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('on throttling, fails only from the first unfinished record, and the retry from there recounts nothing', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(5, 20)
+    await fixture.put(lines)
+    const [event] = await fixture.poller.drain(100)
+    const first = await fixture.invoke(event!, throttlingOnce(fixture.deps, 8))
+    expect(first.response.batchItemFailures).toHaveLength(1)
+    const failedAt = first.response.batchItemFailures[0]!.itemIdentifier
+    expect(event!.Records.findIndex((r) => r.kinesis.sequenceNumber === failedAt)).toBeGreaterThan(0)
+    const retry = await fixture.invoke(resumeFrom(event!, failedAt))
+    expect(retry.response.batchItemFailures).toEqual([])
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('two consumers processing the same batch at once produce one decision and one count per transaction', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(6, 30)
+    await fixture.put(lines)
+    const [event] = await fixture.poller.drain(100)
+    const results = await Promise.all([fixture.invoke(event!), fixture.invoke(event!)])
+    const retried = results.filter((r) => r.response.batchItemFailures.length > 0)
+    for (const r of retried) await fixture.invoke(resumeFrom(event!, r.response.batchItemFailures[0]!.itemIdentifier))
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('two consumers with overlapping batches at once still count every transaction exactly once', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(7, 40)
+    await fixture.put(lines)
+    const [event] = await fixture.poller.drain(100)
+    const a = { Records: event!.Records.slice(0, 25) }
+    const b = { Records: event!.Records.slice(15) }
+    const results = await Promise.all([fixture.invoke(a), fixture.invoke(b)])
+    for (const [i, r] of results.entries()) {
+      const failed = r.response.batchItemFailures[0]?.itemIdentifier
+      if (failed) await fixture.invoke(resumeFrom(i === 0 ? a : b, failed))
+    }
+    const truth = groundTruth(lines)
+    expect(await fixture.entityStates()).toEqual(truth.states)
+    expect([...(await fixture.decisions()).keys()].sort()).toEqual([...truth.decisions.keys()].sort())
+  })
+
+  it('quarantines a poison pill with its reason and position, decides the rest, and reports no failure', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(8, 6)
+    const poison = JSON.stringify({ ...JSON.parse(lines[2]!), amount: 'lots', card: { pan: '4111111111111111' }, note: 'x'.repeat(5000) })
+    await fixture.put([...lines.slice(0, 3), poison, '\u00ff\u0000 not json', ...lines.slice(3)])
+    const [event] = await fixture.poller.drain(100)
+    const { response, outcome } = await fixture.invoke(event!)
+    expect(response).toEqual({ batchItemFailures: [] })
+    expect(outcome.decided).toHaveLength(6)
+    const quarantined = await fixture.quarantine()
+    expect(quarantined.map((q) => q.code!.S).sort()).toEqual(['invalid_json', 'invalid_transaction'])
+    const bad = quarantined.find((q) => q.code!.S === 'invalid_transaction')!
+    expect(JSON.parse(bad.issues!.S!)).toEqual([{ path: 'amount', message: expect.any(String) }])
+    expect(bad.sequenceNumber!.S).toBe(event!.Records[3]!.kinesis.sequenceNumber)
+    expect(bad.shardId!.S).toMatch(/^shardId-/)
+    expect(JSON.stringify(quarantined)).not.toContain('4111111111111111')
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('property: any interleaving of crashes, throttling, redeliveries, replays and concurrent consumers ends at the ground truth', async () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('deliver' as const), size: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant('crash' as const), size: fc.integer({ min: 1, max: 12 }), after: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('throttle' as const), size: fc.integer({ min: 1, max: 12 }), nth: fc.integer({ min: 1, max: 30 }) }),
+      fc.record({ kind: fc.constant('twice-at-once' as const), size: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant('replay' as const), back: fc.integer({ min: 1, max: 20 }), size: fc.integer({ min: 1, max: 12 }) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(step, { minLength: 1, maxLength: 12 }), async (seed, steps) => {
+        const fixture = await scorerFixture(aws)
+        const lines = trafficLines(seed, 24, { malformedShare: 0.05, duplicateShare: 0.15 })
+        await fixture.put(lines)
+        const [event] = await fixture.poller.drain(1_000)
+        const records = event!.Records
+        let checkpoint = 0
+        const batch = (from: number, size: number) => ({ Records: records.slice(from, from + size) })
+        const advance = (from: number, size: number, failed: string | undefined) =>
+          failed === undefined ? Math.min(from + size, records.length) : records.findIndex((r) => r.kinesis.sequenceNumber === failed)
+        for (const s of [...steps, ...Array.from({ length: records.length }, () => ({ kind: 'deliver' as const, size: 12 }))]) {
+          if (checkpoint >= records.length) break
+          if (s.kind === 'replay') {
+            await fixture.invoke(batch(Math.max(0, checkpoint - s.back), s.size))
+            continue
+          }
+          const current = batch(checkpoint, s.size)
+          if (s.kind === 'crash') {
+            await fixture.invoke(current, crashingAfter(fixture.deps, s.after))
+            continue
+          }
+          if (s.kind === 'twice-at-once') {
+            const [one, two] = await Promise.all([fixture.invoke(current), fixture.invoke(current)])
+            const failures = [one, two].flatMap((r) => r.response.batchItemFailures.map((f) => f.itemIdentifier))
+            checkpoint = failures.length === 0 ? advance(checkpoint, s.size, undefined) : Math.min(...failures.map((f) => advance(checkpoint, s.size, f)))
+            continue
+          }
+          const { response } = await fixture.invoke(current, s.kind === 'throttle' ? throttlingOnce(fixture.deps, s.nth) : fixture.deps)
+          checkpoint = advance(checkpoint, s.size, response.batchItemFailures[0]?.itemIdentifier)
+        }
+        await expectGroundTruth(fixture, lines)
+      }),
+      { numRuns: 15 },
+    )
+  })
+})
+
+function groundTruthAccepts(line: string): boolean {
+  return groundTruth([line]).decisions.size === 1
+}

@@ -1,0 +1,143 @@
+import { ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-sdk/client-dynamodb'
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
+import { Logger } from '@aws-lambda-powertools/logger'
+import type { KinesisStreamEvent } from 'aws-lambda'
+import { fromItem as decisionFromItem } from '../../functions/aws/decision-store.ts'
+import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
+import type { Decision } from '../../functions/core/decision.ts'
+import { entityKinds } from '../../functions/core/features/definition.ts'
+import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
+import { compileRuleSet } from '../../functions/core/rules/compile.ts'
+import { parseTransactionJson } from '../../functions/core/transaction.ts'
+import { scorerDependencies } from '../../functions/score/dependencies.ts'
+import type { EscalationPort } from '../../functions/score/ports.ts'
+import type { ScorerDeps } from '../../functions/score/process-batch.ts'
+import { scoreKinesisEvent } from '../../functions/score/score-event.ts'
+import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
+import type { EmulatorContext } from './emulators.ts'
+import { uniqueName } from './emulators.ts'
+import { KinesisPoller } from './kinesis-poller.ts'
+import { defaultRuleSet } from './scenario.ts'
+import { testKey } from './transactions.ts'
+
+export const fixedNow = new Date('2026-11-24T12:00:00.000Z')
+
+/** The escalation port as the next issue's workflow will see it: one case per transaction. */
+export class RecordingEscalation implements EscalationPort {
+  readonly cases = new Map<string, Decision>()
+  calls = 0
+
+  async escalate(decision: Decision): Promise<void> {
+    this.calls++
+    if (!this.cases.has(decision.transactionId)) this.cases.set(decision.transactionId, decision)
+  }
+}
+
+/** A stream, the four tables and the scorer's real adapters, all on the test's emulators. */
+export async function scorerFixture(aws: EmulatorContext, options: { shards?: number } = {}) {
+  const names = { decisions: uniqueName('decisions'), entityState: uniqueName('entities'), rules: uniqueName('rules'), quarantine: uniqueName('quarantine') }
+  const streamName = uniqueName('transactions')
+  await createTables(aws.dynamo, names)
+  await createStream(aws.kinesis, streamName, options.shards ?? 1)
+  await publishRuleSet(aws.dynamo, names.rules, defaultRuleSet(), fixedNow)
+  const escalation = new RecordingEscalation()
+  const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKey }
+  const deps: ScorerDeps = {
+    ...(await scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo })),
+    escalation,
+    now: () => fixedNow,
+  }
+  const poller = new KinesisPoller({ client: aws.kinesis, streamName })
+
+  return {
+    names,
+    deps,
+    escalation,
+    poller,
+    /** PutRecords with the real SDK; partition key = the line's card or a fixed key. */
+    async put(lines: readonly string[], partitionKey = 'card'): Promise<void> {
+      for (let i = 0; i < lines.length; i += 500) {
+        const response = await aws.kinesis.send(
+          new PutRecordsCommand({ StreamName: streamName, Records: lines.slice(i, i + 500).map((line) => ({ Data: Buffer.from(line, 'utf8'), PartitionKey: partitionKey })) }),
+        )
+        if (response.FailedRecordCount) throw new Error(`${response.FailedRecordCount} records were not put`)
+      }
+    },
+    invoke: (event: KinesisStreamEvent, with_: ScorerDeps = deps) => scoreKinesisEvent(event, with_),
+    async decisions(): Promise<Map<string, Decision>> {
+      const items = await scanAll(aws, names.decisions)
+      return new Map(items.map((item) => [item.transactionId!.S!, decisionFromItem(item).decision]))
+    },
+    async entityStates(): Promise<Map<string, unknown>> {
+      const items = await scanAll(aws, names.entityState)
+      return new Map(items.map((item) => [item.entityKey!.S!, JSON.parse(item.state!.S!)]))
+    },
+    async quarantine() {
+      return scanAll(aws, names.quarantine)
+    },
+  }
+}
+
+async function scanAll(aws: EmulatorContext, table: string): Promise<Array<Record<string, AttributeValue>>> {
+  const items: Array<Record<string, AttributeValue>> = []
+  let start: Record<string, AttributeValue> | undefined
+  do {
+    const page: ScanCommandOutput = await aws.dynamo.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }))
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
+  } while (start)
+  return items
+}
+
+/**
+ * The ground truth: the pure core over the stream's distinct valid transactions, in order, each
+ * once. Decisions by transaction id; entity states by `<kind>#<id>`.
+ */
+export function groundTruth(lines: readonly string[]) {
+  const ruleSet = compileRuleSet(defaultRuleSet())
+  if (!ruleSet.ok) throw new Error('default rules do not compile')
+  const scorer = new MemoryScorer(ruleSet.value)
+  const decisions = new Map<string, Decision>()
+  for (const line of lines) {
+    const parsed = parseTransactionJson(line, testKey)
+    if (!parsed.ok || decisions.has(parsed.value.transactionId)) continue
+    decisions.set(parsed.value.transactionId, scorer.score(parsed.value, fixedNow.toISOString()))
+  }
+  const states = new Map<string, unknown>()
+  for (const kind of entityKinds) for (const [id, state] of scorer.states[kind]) states.set(`${kind}#${id}`, state)
+  return { decisions, states }
+}
+
+type Gate = () => void
+
+/** The scorer's ports with `gate` run before every write: where tests inject crashes and throttling. */
+export function gated(deps: ScorerDeps, gate: Gate): ScorerDeps {
+  return {
+    ...deps,
+    decisions: { read: (ids) => deps.decisions.read(ids), write: async (d, s) => (gate(), deps.decisions.write(d, s)) },
+    entities: { read: (keys) => deps.entities.read(keys), write: async (k, i, v) => (gate(), deps.entities.write(k, i, v)) },
+    quarantine: { put: async (e) => (gate(), deps.quarantine.put(e)) },
+    escalation: { escalate: async (d) => (gate(), deps.escalation.escalate(d)) },
+  }
+}
+
+/** A process that dies after `writes` writes: nothing after that reaches the tables. */
+export function crashingAfter(deps: ScorerDeps, writes: number): ScorerDeps {
+  let left = writes
+  return gated(deps, () => {
+    if (left-- <= 0) throw new Error('crashed')
+  })
+}
+
+/** DynamoDB throttling on the `nth` write (1-based) only: a transient error. */
+export function throttlingOnce(deps: ScorerDeps, nth: number): ScorerDeps {
+  let count = 0
+  return gated(deps, () => {
+    if (++count === nth) throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' })
+  })
+}
+
+/** What Lambda sends after a partial batch response: the batch from the named record on. */
+export function resumeFrom(event: KinesisStreamEvent, sequenceNumber: string): KinesisStreamEvent {
+  return { Records: event.Records.slice(event.Records.findIndex((r) => r.kinesis.sequenceNumber === sequenceNumber)) }
+}
