@@ -1,9 +1,10 @@
 import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb'
 
 /**
- * Request units and round trips of the DynamoDB calls a store makes. Units come from
- * ReturnConsumedCapacity; where the endpoint reports none (dynalite) they are counted from item
- * sizes by DynamoDB's rules, and `estimated` says so.
+ * Request units and round trips of the DynamoDB calls the stores make, writes also by what was
+ * written (`decision`, `card`, `merchant`, …). Units come from ReturnConsumedCapacity (dynalite
+ * reports them as AWS does); where a response carries none (a failed condition) they are counted
+ * from the item's size by DynamoDB's rules, and `estimated` says so.
  */
 export class CapacityMeter {
   readUnits = 0
@@ -11,6 +12,7 @@ export class CapacityMeter {
   readCalls = 0
   writeCalls = 0
   estimated = false
+  readonly writeUnitsBy = new Map<string, number>()
 
   read(consumed: ConsumedCapacity[] | ConsumedCapacity | undefined, items: ReadonlyArray<Record<string, AttributeValue>>, consistent: boolean): void {
     this.readCalls++
@@ -23,15 +25,16 @@ export class CapacityMeter {
     }
   }
 
-  write(consumed: ConsumedCapacity[] | ConsumedCapacity | undefined, item: Record<string, AttributeValue>): void {
+  write(consumed: ConsumedCapacity[] | ConsumedCapacity | undefined, item: Record<string, AttributeValue>, label: string): void {
     this.writeCalls++
-    const reported = total(consumed)
-    if (reported !== undefined) this.writeUnits += reported
-    else {
+    let units = total(consumed)
+    if (units === undefined) {
       this.estimated = true
       // A write costs 1 unit per 1 KB of the item written (of the larger of old and new; ours grow slowly).
-      this.writeUnits += Math.max(1, Math.ceil(itemSize(item) / 1024))
+      units = Math.max(1, Math.ceil(itemSize(item) / 1024))
     }
+    this.writeUnits += units
+    this.writeUnitsBy.set(label, (this.writeUnitsBy.get(label) ?? 0) + units)
   }
 }
 

@@ -38,11 +38,11 @@ export class DynamoDecisionStore implements DecisionStore {
       const response = await this.client.send(
         new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': key }, ReturnConsumedCapacity: 'TOTAL' }),
       )
-      this.meter?.write(response.ConsumedCapacity, item)
+      this.meter?.write(response.ConsumedCapacity, item, 'decision')
       return 'written'
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error
-      this.meter?.write(undefined, item)
+      this.meter?.write(undefined, item, 'decision')
       const existing = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { [key]: { S: decision.transactionId } }, ConsistentRead: true }))
       if (!existing.Item) throw error
       return fromItem(existing.Item)

@@ -53,11 +53,11 @@ export class DynamoEntityStore implements EntityStore {
           ReturnConsumedCapacity: 'TOTAL',
         }),
       )
-      this.meter?.write(response.ConsumedCapacity, item)
+      this.meter?.write(response.ConsumedCapacity, item, entityKey.slice(0, entityKey.indexOf('#')))
       return 'written'
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error
-      this.meter?.write(undefined, item)
+      this.meter?.write(undefined, item, entityKey.slice(0, entityKey.indexOf('#')))
       return 'conflict'
     }
   }
