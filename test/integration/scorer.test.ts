@@ -1,5 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { PutRecordCommand } from '@aws-sdk/client-kinesis'
+import agg from 'aws-kinesis-agg'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
+import { defaultRuleSet } from '../support/scenario.ts'
 import { generateTraffic } from '../../local/traffic/index.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { crashingAfter, groundTruth, resumeFrom, scorerFixture, throttlingOnce } from '../support/scorer.ts'
@@ -145,6 +150,48 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
     expect(bad.shardId!.S).toMatch(/^shardId-/)
     expect(JSON.stringify(quarantined)).not.toContain('4111111111111111')
     await expectGroundTruth(fixture, lines)
+  })
+
+  it('de-aggregates KPL records and decides each user record once, even when the aggregate is redelivered', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(9, 8)
+    const aggregated = await new Promise<{ partitionKey: string; data: Buffer }>((resolve, reject) => {
+      const out: Array<{ partitionKey: string; data: Buffer }> = []
+      agg.aggregate(
+        lines.map((line) => ({ partitionKey: 'card', data: Buffer.from(line) })),
+        (encoded, done) => {
+          out.push(encoded)
+          done()
+        },
+        () => (out.length === 1 ? resolve(out[0]!) : reject(new Error(`${out.length} aggregates`))),
+        reject,
+      )
+    })
+    await aws.kinesis.send(new PutRecordCommand({ StreamName: (await fixture.poller.streamArn()).split('/')[1], PartitionKey: aggregated.partitionKey, Data: aggregated.data }))
+    const [event] = await fixture.poller.drain(100)
+    expect(event!.Records).toHaveLength(1)
+    const first = await fixture.invoke(event!, crashingAfter(fixture.deps, 5))
+    expect(first.outcome.errors.length).toBeGreaterThan(0)
+    const { outcome, response } = await fixture.invoke(event!)
+    expect(response).toEqual({ batchItemFailures: [] })
+    expect(outcome.decided.length + outcome.redelivered).toBe(8)
+    await expectGroundTruth(fixture, lines)
+  })
+
+  it('applies a newly activated rule-set version within the refresh interval, without a restart', async () => {
+    const fixture = await scorerFixture(aws, { rulesRefreshSeconds: 0.2 })
+    const lines = trafficLines(10, 6)
+    await fixture.put(lines.slice(0, 3))
+    const [first] = await fixture.poller.drain(100)
+    expect((await fixture.invoke(first!)).outcome.decided.map((d) => d.ruleSetVersion)).toEqual([1, 1, 1])
+
+    const v1 = defaultRuleSet()
+    await publishRuleSet(aws.dynamo, fixture.names.rules, { ...v1, version: 2, rules: [...v1.rules, { id: 'review-everything', description: 'd', when: 'true', action: 'review', mode: 'active' }] }, new Date())
+    await sleep(300)
+    await fixture.put(lines.slice(3))
+    const [second] = await fixture.poller.drain(100)
+    const decided = (await fixture.invoke(second!)).outcome.decided
+    expect(decided.map((d) => [d.ruleSetVersion, d.outcome])).toEqual([[2, 'review'], [2, 'review'], [2, 'review']])
   })
 
   it('property: any interleaving of crashes, throttling, redeliveries, replays and concurrent consumers ends at the ground truth', async () => {

@@ -34,14 +34,14 @@ export class RecordingEscalation implements EscalationPort {
 }
 
 /** A stream, the four tables and the scorer's real adapters, all on the test's emulators. */
-export async function scorerFixture(aws: EmulatorContext, options: { shards?: number } = {}) {
+export async function scorerFixture(aws: EmulatorContext, options: { shards?: number; rulesRefreshSeconds?: number } = {}) {
   const names = { decisions: uniqueName('decisions'), entityState: uniqueName('entities'), rules: uniqueName('rules'), quarantine: uniqueName('quarantine') }
   const streamName = uniqueName('transactions')
   await createTables(aws.dynamo, names)
   await createStream(aws.kinesis, streamName, options.shards ?? 1)
   await publishRuleSet(aws.dynamo, names.rules, defaultRuleSet(), fixedNow)
   const escalation = new RecordingEscalation()
-  const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKey }
+  const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKey, VIGIL_RULES_REFRESH_SECONDS: String(options.rulesRefreshSeconds ?? 5) }
   const deps: ScorerDeps = {
     ...(await scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo })),
     escalation,
@@ -54,7 +54,7 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
     deps,
     escalation,
     poller,
-    /** PutRecords with the real SDK; partition key = the line's card or a fixed key. */
+    /** PutRecords with the real SDK, one partition key (one shard's order). */
     async put(lines: readonly string[], partitionKey = 'card'): Promise<void> {
       for (let i = 0; i < lines.length; i += 500) {
         const response = await aws.kinesis.send(
