@@ -28,8 +28,6 @@ export const contextKeys = {
    * most the stream's retention, so a record is never trimmed from the stream unreported. cdk.json: 86400.
    */
   maxRecordAgeSeconds: 'vigil:maxRecordAgeSeconds',
-  /** Concurrent batches per shard: 1 to 10. cdk.json: 1 (see lib/scoring.ts before raising it). */
-  parallelizationFactor: 'vigil:parallelizationFactor',
   /** The scorer's memory (and so its CPU share), in MB: 128 to 10240. cdk.json: 512. */
   scorerMemoryMb: 'vigil:scorerMemoryMb',
   /** The scorer's timeout per batch, in seconds: 1 to 900. cdk.json: 60. */
@@ -57,7 +55,6 @@ export interface ScoringConfig {
   readonly maxBatchingWindowSeconds: number
   readonly retryAttempts: number
   readonly maxRecordAgeSeconds: number
-  readonly parallelizationFactor: number
   readonly memoryMb: number
   readonly timeoutSeconds: number
   readonly logRetention: RetentionDays
@@ -69,7 +66,6 @@ export const scoringDefaults: ScoringConfig = {
   maxBatchingWindowSeconds: 1,
   retryAttempts: 5,
   maxRecordAgeSeconds: 86_400,
-  parallelizationFactor: 1,
   memoryMb: 512,
   timeoutSeconds: 60,
   logRetention: RetentionDays.ONE_MONTH,
@@ -132,7 +128,6 @@ export function readVigilConfig(node: Node): VigilConfig {
     maxBatchingWindowSeconds: integer(contextKeys.maxBatchingWindowSeconds, 0, 300, scoringDefaults.maxBatchingWindowSeconds),
     retryAttempts: integer(contextKeys.retryAttempts, 0, 10_000, scoringDefaults.retryAttempts),
     maxRecordAgeSeconds,
-    parallelizationFactor: integer(contextKeys.parallelizationFactor, 1, 10, scoringDefaults.parallelizationFactor),
     memoryMb: integer(contextKeys.scorerMemoryMb, 128, 10_240, scoringDefaults.memoryMb),
     timeoutSeconds: integer(contextKeys.scorerTimeoutSeconds, 1, 900, scoringDefaults.timeoutSeconds),
     logRetention: logRetention as RetentionDays,

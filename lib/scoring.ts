@@ -218,12 +218,11 @@ export class Scoring extends Construct {
       maxBatchingWindowSeconds: settings.maxBatchingWindowSeconds,
       retryAttempts: settings.retryAttempts,
       maxRecordAgeSeconds: settings.maxRecordAgeSeconds,
-      // 1 by default: per-shard order matters. With more, Lambda runs concurrent batches of one
-      // shard, ordered only per partition key (the card token). The account, device, IP and
-      // merchant aggregates are shared across cards, so concurrent batches would race on them and
-      // their transactions would conflict and retry; and records of a batch must see the effects
-      // of the earlier ones. Raise it only with shards to spare and after measuring the conflicts.
-      parallelizationFactor: settings.parallelizationFactor,
+      // Always 1, not a setting: exactly-once counting keeps per shard a high-water mark of the
+      // last record applied to each entity (functions/core/stream/batch.ts), which is only sound
+      // while one batch per shard runs at a time. Concurrent batches of one shard would interleave
+      // below each other's marks. Scale with shards instead.
+      parallelizationFactor: 1,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
     }
@@ -233,7 +232,7 @@ export class Scoring extends Construct {
       maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
       retryAttempts: settings.retryAttempts,
       maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-      parallelizationFactor: settings.parallelizationFactor,
+      parallelizationFactor: 1,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
       // No tumblingWindow: aggregates live in DynamoDB, not in the mapping's state.

@@ -94,7 +94,6 @@ describe('event source mapping', () => {
       [contextKeys.maxBatchingWindowSeconds]: scoringDefaults.maxBatchingWindowSeconds,
       [contextKeys.retryAttempts]: scoringDefaults.retryAttempts,
       [contextKeys.maxRecordAgeSeconds]: scoringDefaults.maxRecordAgeSeconds,
-      [contextKeys.parallelizationFactor]: scoringDefaults.parallelizationFactor,
       [contextKeys.scorerMemoryMb]: scoringDefaults.memoryMb,
       [contextKeys.scorerTimeoutSeconds]: scoringDefaults.timeoutSeconds,
       [contextKeys.logRetentionDays]: scoringDefaults.logRetention,
@@ -105,27 +104,26 @@ describe('event source mapping', () => {
   })
 
   it.each([
-    ['CLI strings', { batchSize: '500', window: '5', retries: '2', age: '3600', parallel: '2' }],
-    ['JSON numbers', { batchSize: 500, window: 5, retries: 2, age: 3600, parallel: 2 }],
+    ['CLI strings', { batchSize: '500', window: '5', retries: '2', age: '3600' }],
+    ['JSON numbers', { batchSize: 500, window: 5, retries: 2, age: 3600 }],
   ])('follows context overrides given as %s', (_, given) => {
     const { only, stack } = synth({
       [contextKeys.batchSize]: given.batchSize,
       [contextKeys.maxBatchingWindowSeconds]: given.window,
       [contextKeys.retryAttempts]: given.retries,
       [contextKeys.maxRecordAgeSeconds]: given.age,
-      [contextKeys.parallelizationFactor]: given.parallel,
     })
     expect(only('AWS::Lambda::EventSourceMapping')[1].Properties).toMatchObject({
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
       MaximumRetryAttempts: 2,
       MaximumRecordAgeInSeconds: 3600,
-      ParallelizationFactor: 2,
+      ParallelizationFactor: 1,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       StartingPosition: 'TRIM_HORIZON',
     })
-    expect(stack.scoring.eventSourceMapping).toMatchObject({ batchSize: 500, retryAttempts: 2, maxRecordAgeSeconds: 3600, parallelizationFactor: 2 })
+    expect(stack.scoring.eventSourceMapping).toMatchObject({ batchSize: 500, retryAttempts: 2, maxRecordAgeSeconds: 3600, parallelizationFactor: 1 })
   })
 
   it('accepts zero retries and no batching window', () => {
@@ -149,7 +147,6 @@ describe('event source mapping', () => {
     [{ [contextKeys.maxRecordAgeSeconds]: '59' }, /vigil:maxRecordAgeSeconds must be an integer from 60 to 604800/],
     [{ [contextKeys.maxRecordAgeSeconds]: '-1' }, /vigil:maxRecordAgeSeconds must be an integer/],
     [{ [contextKeys.maxRecordAgeSeconds]: '172800' }, /vigil:maxRecordAgeSeconds \(172800\) must not exceed the stream's retention/],
-    [{ [contextKeys.parallelizationFactor]: '11' }, /vigil:parallelizationFactor must be an integer from 1 to 10/],
     [{ [contextKeys.scorerMemoryMb]: '64' }, /vigil:scorerMemoryMb must be an integer from 128 to 10240/],
     [{ [contextKeys.scorerTimeoutSeconds]: '901' }, /vigil:scorerTimeoutSeconds must be an integer from 1 to 900/],
     [{ [contextKeys.logRetentionDays]: '2' }, /vigil:logRetentionDays must be one of 1, 3, 5, 7, 14, 30/],
