@@ -5,38 +5,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
-import { generateTraffic } from '../../local/traffic/index.ts'
 import { useEmulators } from '../support/emulators.ts'
-import { crashingAfter, groundTruth, resumeFrom, scorerFixture, throttlingOnce } from '../support/scorer.ts'
+import { crashingAfter, deliverWith, deliveryStep, expectGroundTruth, groundTruth, resumeFrom, scorerFixture, throttlingOnce, trafficLines } from '../support/scorer.ts'
 
 const aws = useEmulators()
-
-/** A few hot cards, so batches hold several records of one entity; with duplicates and bad lines. */
-function trafficLines(seed: number, count: number, options: { malformedShare?: number; duplicateShare?: number } = {}): string[] {
-  const lines: string[] = []
-  for (const event of generateTraffic({
-    seed,
-    start: new Date('2026-11-20T08:00:00Z'),
-    count,
-    cards: 6,
-    ratePerSecond: 0.05,
-    fraudShare: 0.2,
-    malformedShare: options.malformedShare ?? 0,
-    duplicateShare: options.duplicateShare ?? 0,
-    outOfOrderShare: 0,
-  })) {
-    lines.push(event.line)
-  }
-  return lines
-}
-
-const expectGroundTruth = async (fixture: Awaited<ReturnType<typeof scorerFixture>>, lines: string[]) => {
-  const truth = groundTruth(lines)
-  expect(await fixture.decisions()).toEqual(truth.decisions)
-  expect(await fixture.entityStates()).toEqual(truth.states)
-  const escalated = [...truth.decisions.values()].filter((d) => d.outcome !== 'approve').map((d) => d.transactionId)
-  expect([...fixture.escalation.cases.keys()].sort()).toEqual(escalated.sort())
-}
 
 describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients)', () => {
   it('turns a batch with duplicates, a crash and a poison pill into exactly the ground truth', async () => {
@@ -195,44 +167,12 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
   })
 
   it('property: any interleaving of crashes, throttling, redeliveries, replays and concurrent consumers ends at the ground truth', async () => {
-    const step = fc.oneof(
-      fc.record({ kind: fc.constant('deliver' as const), size: fc.integer({ min: 1, max: 12 }) }),
-      fc.record({ kind: fc.constant('crash' as const), size: fc.integer({ min: 1, max: 12 }), after: fc.integer({ min: 0, max: 30 }) }),
-      fc.record({ kind: fc.constant('throttle' as const), size: fc.integer({ min: 1, max: 12 }), nth: fc.integer({ min: 1, max: 30 }) }),
-      fc.record({ kind: fc.constant('twice-at-once' as const), size: fc.integer({ min: 1, max: 12 }) }),
-      fc.record({ kind: fc.constant('replay' as const), back: fc.integer({ min: 1, max: 20 }), size: fc.integer({ min: 1, max: 12 }) }),
-    )
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(step, { minLength: 1, maxLength: 12 }), async (seed, steps) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(deliveryStep, { minLength: 1, maxLength: 12 }), async (seed, steps) => {
         const fixture = await scorerFixture(aws)
         const lines = trafficLines(seed, 24, { malformedShare: 0.05, duplicateShare: 0.15 })
         await fixture.put(lines)
-        const [event] = await fixture.poller.drain(1_000)
-        const records = event!.Records
-        let checkpoint = 0
-        const batch = (from: number, size: number) => ({ Records: records.slice(from, from + size) })
-        const advance = (from: number, size: number, failed: string | undefined) =>
-          failed === undefined ? Math.min(from + size, records.length) : records.findIndex((r) => r.kinesis.sequenceNumber === failed)
-        for (const s of [...steps, ...Array.from({ length: records.length }, () => ({ kind: 'deliver' as const, size: 12 }))]) {
-          if (checkpoint >= records.length) break
-          if (s.kind === 'replay') {
-            await fixture.invoke(batch(Math.max(0, checkpoint - s.back), s.size))
-            continue
-          }
-          const current = batch(checkpoint, s.size)
-          if (s.kind === 'crash') {
-            await fixture.invoke(current, crashingAfter(fixture.deps, s.after))
-            continue
-          }
-          if (s.kind === 'twice-at-once') {
-            const [one, two] = await Promise.all([fixture.invoke(current), fixture.invoke(current)])
-            const failures = [one, two].flatMap((r) => r.response.batchItemFailures.map((f) => f.itemIdentifier))
-            checkpoint = failures.length === 0 ? advance(checkpoint, s.size, undefined) : Math.min(...failures.map((f) => advance(checkpoint, s.size, f)))
-            continue
-          }
-          const { response } = await fixture.invoke(current, s.kind === 'throttle' ? throttlingOnce(fixture.deps, s.nth) : fixture.deps)
-          checkpoint = advance(checkpoint, s.size, response.batchItemFailures[0]?.itemIdentifier)
-        }
+        await deliverWith(fixture, steps)
         await expectGroundTruth(fixture, lines)
       }),
       { numRuns: 15 },

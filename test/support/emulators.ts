@@ -33,11 +33,11 @@ export interface EmulatorContext {
   }
 }
 
-export function useEmulators(options: EmulatorOptions = {}): EmulatorContext {
+export function useEmulators(options: EmulatorOptions = {}, start: (options: EmulatorOptions) => Promise<Emulators> = startEmulators): EmulatorContext {
   let running: { emulators: Emulators; dynamo: DynamoDBClient; kinesis: KinesisClient } | undefined
 
   beforeAll(async () => {
-    const emulators = await startEmulators(options)
+    const emulators = await start(options)
     const config = (endpoint: string) => ({ endpoint, region: localRegion, credentials: { ...localCredentials } })
     running = {
       emulators,

@@ -2,6 +2,8 @@ import { ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-s
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { Logger } from '@aws-lambda-powertools/logger'
 import type { KinesisStreamEvent } from 'aws-lambda'
+import fc from 'fast-check'
+import { expect } from 'vitest'
 import { fromItem as decisionFromItem } from '../../functions/aws/decision-store.ts'
 import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import type { Decision } from '../../functions/core/decision.ts'
@@ -14,6 +16,7 @@ import type { EscalationPort } from '../../functions/score/ports.ts'
 import type { ScorerDeps } from '../../functions/score/process-batch.ts'
 import { scoreKinesisEvent } from '../../functions/score/score-event.ts'
 import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
+import { generateTraffic } from '../../local/traffic/index.ts'
 import type { EmulatorContext } from './emulators.ts'
 import { uniqueName } from './emulators.ts'
 import { KinesisPoller } from './kinesis-poller.ts'
@@ -140,4 +143,79 @@ export function throttlingOnce(deps: ScorerDeps, nth: number): ScorerDeps {
 /** What Lambda sends after a partial batch response: the batch from the named record on. */
 export function resumeFrom(event: KinesisStreamEvent, sequenceNumber: string): KinesisStreamEvent {
   return { Records: event.Records.slice(event.Records.findIndex((r) => r.kinesis.sequenceNumber === sequenceNumber)) }
+}
+
+/** A few hot cards, so batches hold several records of one entity; with duplicates and bad lines. */
+export function trafficLines(seed: number, count: number, options: { malformedShare?: number; duplicateShare?: number } = {}): string[] {
+  const lines: string[] = []
+  for (const event of generateTraffic({
+    seed,
+    start: new Date('2026-11-20T08:00:00Z'),
+    count,
+    cards: 6,
+    ratePerSecond: 0.05,
+    fraudShare: 0.2,
+    malformedShare: options.malformedShare ?? 0,
+    duplicateShare: options.duplicateShare ?? 0,
+    outOfOrderShare: 0,
+  })) {
+    lines.push(event.line)
+  }
+  return lines
+}
+
+export type ScorerFixture = Awaited<ReturnType<typeof scorerFixture>>
+
+/** The tables hold exactly what the pure core computes on the de-duplicated stream, and one case per escalated transaction. */
+export async function expectGroundTruth(fixture: ScorerFixture, lines: string[]): Promise<void> {
+  const truth = groundTruth(lines)
+  expect(await fixture.decisions()).toEqual(truth.decisions)
+  expect(await fixture.entityStates()).toEqual(truth.states)
+  const escalated = [...truth.decisions.values()].filter((d) => d.outcome !== 'approve').map((d) => d.transactionId)
+  expect([...fixture.escalation.cases.keys()].sort()).toEqual(escalated.sort())
+}
+
+/** One thing the event source mapping (or the world) does to a batch. */
+export const deliveryStep = fc.oneof(
+  fc.record({ kind: fc.constant('deliver' as const), size: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ kind: fc.constant('crash' as const), size: fc.integer({ min: 1, max: 12 }), after: fc.integer({ min: 0, max: 30 }) }),
+  fc.record({ kind: fc.constant('throttle' as const), size: fc.integer({ min: 1, max: 12 }), nth: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({ kind: fc.constant('twice-at-once' as const), size: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ kind: fc.constant('replay' as const), back: fc.integer({ min: 1, max: 20 }), size: fc.integer({ min: 1, max: 12 }) }),
+)
+export type DeliveryStep = typeof deliveryStep extends fc.Arbitrary<infer T> ? T : never
+
+/**
+ * Plays the steps against the stream like Lambda's event source mapping would: a checkpoint that
+ * advances past a successful batch, stays put after a crash, and moves to the record a partial
+ * batch response names; then delivers the rest until the shard is done.
+ */
+export async function deliverWith(fixture: ScorerFixture, steps: readonly DeliveryStep[]): Promise<void> {
+  const [event] = await fixture.poller.drain(1_000)
+  const records = event!.Records
+  let checkpoint = 0
+  const batch = (from: number, size: number) => ({ Records: records.slice(from, from + size) })
+  const advance = (from: number, size: number, failed: string | undefined) =>
+    failed === undefined ? Math.min(from + size, records.length) : records.findIndex((r) => r.kinesis.sequenceNumber === failed)
+  const finish = Array.from({ length: records.length }, (): DeliveryStep => ({ kind: 'deliver', size: 12 }))
+  for (const step of [...steps, ...finish]) {
+    if (checkpoint >= records.length) break
+    if (step.kind === 'replay') {
+      await fixture.invoke(batch(Math.max(0, checkpoint - step.back), step.size))
+      continue
+    }
+    const current = batch(checkpoint, step.size)
+    if (step.kind === 'crash') {
+      await fixture.invoke(current, crashingAfter(fixture.deps, step.after))
+      continue
+    }
+    if (step.kind === 'twice-at-once') {
+      const results = await Promise.all([fixture.invoke(current), fixture.invoke(current)])
+      const failures = results.flatMap((r) => r.response.batchItemFailures.map((f) => f.itemIdentifier))
+      checkpoint = failures.length === 0 ? advance(checkpoint, step.size, undefined) : Math.min(...failures.map((f) => advance(checkpoint, step.size, f)))
+      continue
+    }
+    const { response } = await fixture.invoke(current, step.kind === 'throttle' ? throttlingOnce(fixture.deps, step.nth) : fixture.deps)
+    checkpoint = advance(checkpoint, step.size, response.batchItemFailures[0]?.itemIdentifier)
+  }
 }
