@@ -49,13 +49,5 @@ export function offsetSuffix(minutes: number): string {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
 }
 
-const earthRadiusKm = 6371
-const radians = Math.PI / 180
-
-/** Great-circle distance (haversine), the same formula the pipeline's travel features use. */
-export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const dLat = (lat2 - lat1) * radians
-  const dLon = (lon2 - lon1) * radians
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * radians) * Math.cos(lat2 * radians) * Math.sin(dLon / 2) ** 2
-  return 2 * earthRadiusKm * Math.asin(Math.min(1, Math.sqrt(a)))
-}
+/** Great-circle distance: the very function the pipeline's travel features use. */
+export { haversineKm as distanceKm } from '../../functions/core/features/geo.ts'

@@ -219,3 +219,17 @@ export async function deliverWith(fixture: ScorerFixture, steps: readonly Delive
     checkpoint = advance(checkpoint, step.size, response.batchItemFailures[0]?.itemIdentifier)
   }
 }
+
+/** The property both tiers prove: whatever the deliveries, the tables end at the ground truth. */
+export async function checkInterleavings(aws: EmulatorContext, options: { numRuns: number; records: number; maxSteps: number }): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(deliveryStep, { minLength: 1, maxLength: options.maxSteps }), async (seed, steps) => {
+      const fixture = await scorerFixture(aws)
+      const lines = trafficLines(seed, options.records, { malformedShare: 0.05, duplicateShare: 0.15 })
+      await fixture.put(lines)
+      await deliverWith(fixture, steps)
+      await expectGroundTruth(fixture, lines)
+    }),
+    { numRuns: options.numRuns },
+  )
+}
