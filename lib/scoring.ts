@@ -14,6 +14,9 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type Aw
 import { Construct } from 'constructs'
 import type { ScoringConfig } from './config.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
+
+/** The tables the scorer reads and writes; cases belong to the escalation workflow and the API. */
+const scorerTables = ['decisions', 'entityState', 'rules', 'quarantine'] as const satisfies readonly TableKey[]
 import type { Tables } from './tables.ts'
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
@@ -157,7 +160,7 @@ export class Scoring extends Construct {
       POWERTOOLS_SERVICE_NAME: 'vigil-scorer',
       POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
     }
-    for (const key of Object.keys(tableSchemas) as TableKey[]) environment[tableSchemas[key].envVar] = tables[key].tableName
+    for (const key of scorerTables) environment[tableSchemas[key].envVar] = tables[key].tableName
 
     this.scorer = new NodejsFunction(this, 'Scorer', {
       description: `${stackName}: scores transactions from the Kinesis stream`,

@@ -19,6 +19,14 @@ export interface TableSchema {
   readonly sortKey?: KeyAttribute
   /** Set on tables whose items age out. */
   readonly ttlAttribute?: string
+  /** Global secondary indexes (all attributes projected). */
+  readonly indexes?: readonly IndexSchema[]
+}
+
+export interface IndexSchema {
+  readonly name: string
+  readonly partitionKey: KeyAttribute
+  readonly sortKey?: KeyAttribute
 }
 
 export const ttlAttribute = 'expiresAt'
@@ -55,9 +63,28 @@ export const tableSchemas = {
     partitionKey: { name: 'id', type: 'S' },
     ttlAttribute,
   },
+  /**
+   * Fraud cases, one item per case. `byStatus` serves the analysts' queue: the cases of a status,
+   * oldest SLA first (`slaDueAt` is an ISO 8601 UTC string, so it sorts by time).
+   */
+  cases: {
+    constructId: 'Cases',
+    envVar: 'VIGIL_CASES_TABLE',
+    partitionKey: { name: 'caseId', type: 'S' },
+    indexes: [{ name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'slaDueAt', type: 'S' } }],
+  },
 } as const satisfies Record<string, TableSchema>
 
 export type TableKey = keyof typeof tableSchemas
+
+/**
+ * Block and allow lists that change at run time (a case decided as fraud lists the card) are
+ * items of the rules table, `{pk: "list#blocked_cards", sk: "<value>"}`: one write per change, and
+ * the scorer merges them into the rule set's static lists of the same name.
+ */
+export const listItems = {
+  partition: (list: string): string => `list#${list}`,
+} as const
 
 /**
  * Items of the rules table. A rule set version is `{pk: "ruleset", sk: "version#0000000042",

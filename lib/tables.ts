@@ -15,7 +15,7 @@ export interface TablesProps {
 
 /**
  * The core's DynamoDB tables: on-demand, point-in-time recovery, encrypted with one
- * customer-managed key shared by all four (they hold the same class of data, tokenized, and the
+ * customer-managed key shared by all of them (they hold the same class of data, tokenized, and the
  * score Lambda touches all of them, so a key per table would add cost and grants but no isolation).
  * Physical names are generated; functions get them through `tableSchemas[*].envVar`.
  */
@@ -26,18 +26,19 @@ export class Tables extends Construct {
   readonly entityState: dynamodb.Table
   readonly rules: dynamodb.Table
   readonly quarantine: dynamodb.Table
+  readonly cases: dynamodb.Table
 
   constructor(scope: Construct, id: string, props: TablesProps) {
     super(scope, id)
 
     this.key = new kms.Key(this, 'Key', {
-      description: `${Stack.of(this).stackName}: DynamoDB encryption of decisions, entity state, rules and quarantine`,
+      description: `${Stack.of(this).stackName}: DynamoDB encryption of decisions, entity state, rules, quarantine and cases`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     })
 
-    const table = (schema: TableSchema): dynamodb.Table =>
-      new dynamodb.Table(this, schema.constructId, {
+    const table = (schema: TableSchema): dynamodb.Table => {
+      const created = new dynamodb.Table(this, schema.constructId, {
         partitionKey: attribute(schema.partitionKey),
         ...(schema.sortKey ? { sortKey: attribute(schema.sortKey) } : {}),
         ...(schema.ttlAttribute ? { timeToLiveAttribute: schema.ttlAttribute } : {}),
@@ -48,11 +49,21 @@ export class Tables extends Construct {
         removalPolicy: props.removalPolicy,
         deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
       })
+      for (const index of schema.indexes ?? []) {
+        created.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: attribute(index.partitionKey),
+          ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+        })
+      }
+      return created
+    }
 
     this.decisions = table(tableSchemas.decisions)
     this.entityState = table(tableSchemas.entityState)
     this.rules = table(tableSchemas.rules)
     this.quarantine = table(tableSchemas.quarantine)
+    this.cases = table(tableSchemas.cases)
   }
 }
 

@@ -23,6 +23,7 @@ import {
   ResourceInUseException,
   type AttributeDefinition,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb'
@@ -34,7 +35,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import dynalite from 'dynalite'
 import kinesalite from 'kinesalite'
-import { tableSchemas, type TableKey, type TableSchema } from '../lib/table-schema.ts'
+import { tableSchemas, type KeyAttribute, type TableKey, type TableSchema } from '../lib/table-schema.ts'
 
 export interface EmulatorOptions {
   /** Port of `dynamoEndpoint`; 0 (default) picks a free one. */
@@ -95,14 +96,22 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 export function keyDefinition(schema: TableSchema): {
   KeySchema: KeySchemaElement[]
   AttributeDefinitions: AttributeDefinition[]
+  GlobalSecondaryIndexes?: GlobalSecondaryIndex[]
 } {
-  const keys = [
-    { key: schema.partitionKey, KeyType: 'HASH' as const },
-    ...(schema.sortKey ? [{ key: schema.sortKey, KeyType: 'RANGE' as const }] : []),
+  const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] => [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
   ]
+  const attributes = new Map<string, KeyAttribute>()
+  for (const key of [schema.partitionKey, schema.sortKey, ...(schema.indexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey])]) {
+    if (key) attributes.set(key.name, key)
+  }
   return {
-    KeySchema: keys.map(({ key, KeyType }) => ({ AttributeName: key.name, KeyType })),
-    AttributeDefinitions: keys.map(({ key }) => ({ AttributeName: key.name, AttributeType: key.type })),
+    KeySchema: keySchema(schema.partitionKey, schema.sortKey),
+    AttributeDefinitions: [...attributes.values()].map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+    ...(schema.indexes?.length
+      ? { GlobalSecondaryIndexes: schema.indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' } })) }
+      : {}),
   }
 }
 

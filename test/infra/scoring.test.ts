@@ -169,10 +169,9 @@ describe('scorer function', () => {
     expect(resource(stack.scoring.scorer).Properties).toMatchObject({ MemorySize: 1769, Timeout: 120 })
   })
 
-  it('gets every table name under its envVar, the secret ARN, source maps and the Powertools names', () => {
-    const tables = Object.fromEntries(
-      (Object.keys(tableSchemas) as TableKey[]).map((key) => [tableSchemas[key].envVar, { Ref: dev.logicalId(dev.stack.tables[key]) }]),
-    )
+  it('gets the name of each table it uses under its envVar, the secret ARN, source maps and the Powertools names', () => {
+    const used: TableKey[] = ['decisions', 'entityState', 'rules', 'quarantine']
+    const tables = Object.fromEntries(used.map((key) => [tableSchemas[key].envVar, { Ref: dev.logicalId(dev.stack.tables[key]) }]))
     expect(Object.keys(tables).sort()).toEqual(['VIGIL_DECISIONS_TABLE', 'VIGIL_ENTITY_STATE_TABLE', 'VIGIL_QUARANTINE_TABLE', 'VIGIL_RULES_TABLE'])
     expect(fn().Environment.Variables).toEqual({
       ...tables,

@@ -93,8 +93,8 @@ describe('ingest stream', () => {
 })
 
 describe('tables', () => {
-  it('has exactly four tables and four KMS keys (stream, tables, tokenization secret, operations)', () => {
-    dev.template.resourceCountIs('AWS::DynamoDB::Table', 4)
+  it('has exactly five tables and four KMS keys (stream, tables, tokenization secret, operations)', () => {
+    dev.template.resourceCountIs('AWS::DynamoDB::Table', 5)
     dev.template.resourceCountIs('AWS::KMS::Key', 4)
   })
 
@@ -160,7 +160,7 @@ describe('tables', () => {
 describe('stages', () => {
   // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
   const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']
-  const statefulCount = 13
+  const statefulCount = 14
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 
@@ -192,6 +192,7 @@ describe('stages', () => {
       EntityStateTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.entityState) } }),
       RulesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.rules) } }),
       QuarantineTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.quarantine) } }),
+      CasesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.cases) } }),
       ScorerFunctionName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.scorer) } }),
       DeadLetterQueueUrl: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.deadLetterQueue) } }),
     })

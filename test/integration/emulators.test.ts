@@ -77,9 +77,11 @@ describe('DynamoDB', () => {
         ...('sortKey' in schema ? [{ AttributeName: schema.sortKey.name, KeyType: 'RANGE' }] : []),
       ]
       expect(Table?.KeySchema).toEqual(expectedKeys)
+      const indexKeys = ('indexes' in schema ? schema.indexes : []).flatMap((i) => [i.partitionKey.name, ...(i.sortKey ? [i.sortKey.name] : [])])
       expect(Table?.AttributeDefinitions).toEqual(
-        expectedKeys.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })),
+        [...new Set([...expectedKeys.map((k) => k.AttributeName), ...indexKeys])].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
       )
+      expect((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName)).toEqual('indexes' in schema ? schema.indexes.map((i) => i.name) : [])
       expect(Table?.TableStatus).toBe('ACTIVE')
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST')
     }
@@ -88,6 +90,7 @@ describe('DynamoDB', () => {
       VIGIL_ENTITY_STATE_TABLE: names.entityState,
       VIGIL_RULES_TABLE: names.rules,
       VIGIL_QUARANTINE_TABLE: names.quarantine,
+      VIGIL_CASES_TABLE: names.cases,
     })
     // Idempotent on a matching table (a restart on a dataDir).
     await createTables(aws.dynamo, { rules: names.rules })
