@@ -2,7 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import agg from 'aws-kinesis-agg'
 import { describe, expect, it } from 'vitest'
+import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
+import { parseTransactionJson } from '../../functions/core/transaction.ts'
+import { listItems } from '../../lib/table-schema.ts'
+import { testKey } from '../support/transactions.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { checkInterleavings, crashingAfter, expectGroundTruth, groundTruth, resumeFrom, scorerFixture, throttlingOnce, trafficLines } from '../support/scorer.ts'
@@ -165,6 +169,24 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
     expect(decided.map((d) => [d.ruleSetVersion, d.outcome])).toEqual([[2, 'review'], [2, 'review'], [2, 'review']])
   })
 
+  it('blocks a card put on the block list at run time (a list item) within the refresh interval', async () => {
+    const fixture = await scorerFixture(aws, { rulesRefreshSeconds: 0.2 })
+    const lines = trafficLines(12, 4)
+    await fixture.put(lines.slice(0, 2))
+    const [first] = await fixture.poller.drain(100)
+    const decided = (await fixture.invoke(first!)).outcome.decided
+    expect(decided.map((d) => d.outcome)).toEqual(['approve', 'approve'])
+
+    const token = tokenOf(lines[2]!)
+    await aws.dynamo.send(new PutItemCommand({ TableName: fixture.names.rules, Item: { pk: { S: listItems.partition('blocked_cards') }, sk: { S: token } } }))
+    await sleep(300)
+    await fixture.put(lines.slice(2, 3))
+    const [second] = await fixture.poller.drain(100)
+    const [decision] = (await fixture.invoke(second!)).outcome.decided
+    expect(decision?.outcome).toBe('block')
+    expect(decision?.rules.find((r) => r.id === 'blocked-card')?.values).toEqual({ 'txn.card.token': token })
+  })
+
   it('property: any interleaving of crashes, throttling, redeliveries, replays and concurrent consumers ends at the ground truth', async () => {
     await checkInterleavings(aws, { numRuns: 15, records: 24, maxSteps: 12 })
   })
@@ -172,4 +194,10 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
 
 function groundTruthAccepts(line: string): boolean {
   return groundTruth([line]).decisions.size === 1
+}
+
+function tokenOf(line: string): string {
+  const parsed = parseTransactionJson(line, testKey)
+  if (!parsed.ok) throw new Error('expected a valid line')
+  return parsed.value.card.token
 }
