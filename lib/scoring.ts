@@ -6,24 +6,24 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
 import type { ScoringConfig } from './config.ts'
+import { nodeFunction } from './node-function.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
+import type { Tables } from './tables.ts'
 
 /** The tables the scorer reads and writes; cases belong to the escalation workflow and the API. */
 const scorerTables = ['decisions', 'entityState', 'rules', 'quarantine'] as const satisfies readonly TableKey[]
-import type { Tables } from './tables.ts'
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
 
-/** The scorer's entry (exports `handler`) and the lock file that pins what esbuild bundles. */
+/** The scorer's entry (exports `handler`). */
 export const scorerEntry = fromRoot('functions/score/handler.ts')
-const lockFile = fromRoot('package-lock.json')
 
 /**
  * The rule set the rules table starts with, stored as version 1 and made active on the stack's first
@@ -162,36 +162,14 @@ export class Scoring extends Construct {
     }
     for (const key of scorerTables) environment[tableSchemas[key].envVar] = tables[key].tableName
 
-    this.scorer = new NodejsFunction(this, 'Scorer', {
+    this.scorer = nodeFunction(this, 'Scorer', {
       description: `${stackName}: scores transactions from the Kinesis stream`,
       entry: scorerEntry,
-      handler: 'handler',
-      depsLockFilePath: lockFile,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: settings.memoryMb,
-      timeout: Duration.seconds(settings.timeoutSeconds),
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
       role,
       logGroup: this.logGroup,
       environment,
-      bundling: {
-        forceDockerBundling: false, // the esbuild devDependency: offline, no Docker
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // ESM output has no `require`; some CommonJS dependencies still call it for Node built-ins.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        keepNames: true, // error and class names stay readable in logs after minification
-        sourceMap: true,
-        sourcesContent: false, // stack traces need the mappings, not a copy of the sources
-        // Externalize nothing: Node built-ins are external anyway, and the AWS SDK v3 clients are
-        // bundled rather than taken from the runtime, so the versions in package-lock.json (the
-        // ones the tests ran against) are the ones that run, not whatever the runtime ships this
-        // month; a bundled, tree-shaken client also loads faster than the runtime's full copy.
-        bundleAwsSDK: true,
-        externalModules: [],
-      },
     })
 
     tables.decisions.grantReadWriteData(this.scorer)
