@@ -1,6 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Node } from 'constructs'
+import { priorities } from '../functions/core/cases/priority.ts'
+import { defaultSlaTable, type SlaTable } from '../functions/core/cases/sla.ts'
 
 /**
  * Every context key the app reads, named once. Defaults live in cdk.json; any key can be
@@ -32,6 +34,10 @@ export const contextKeys = {
   scorerMemoryMb: 'vigil:scorerMemoryMb',
   /** The scorer's timeout per batch, in seconds: 1 to 900. cdk.json: 60. */
   scorerTimeoutSeconds: 'vigil:scorerTimeoutSeconds',
+  /** Seconds an analyst has to decide a case, by priority: an object {critical, high, medium, low}. */
+  analystSlaSeconds: 'vigil:analystSlaSeconds',
+  /** Optional e-mail address subscribed to the supervisors' escalation topic. */
+  supervisorEmail: 'vigil:supervisorEmail',
   /** Retention of the functions' log groups, in days: one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, … 3653). cdk.json: 30. */
   logRetentionDays: 'vigil:logRetentionDays',
 } as const
@@ -47,7 +53,19 @@ export interface VigilConfig {
   readonly removalPolicy: RemovalPolicy
   readonly stream: { readonly capacity: StreamCapacity; readonly retentionHours: number }
   readonly scoring: ScoringConfig
+  readonly escalation: EscalationConfig
 }
+
+/**
+ * The case workflow's deadlines (see lib/escalation.ts): seconds to a verdict by priority. An
+ * escalated case gets a new deadline from the same table at its raised priority, for supervisors.
+ */
+export interface EscalationConfig {
+  readonly analystSlaSeconds: SlaTable
+  readonly supervisorEmail: string | undefined
+}
+
+export const escalationDefaults: EscalationConfig = { analystSlaSeconds: defaultSlaTable, supervisorEmail: undefined }
 
 /** The score Lambda and its Kinesis event source mapping; see lib/scoring.ts for why each value. */
 export interface ScoringConfig {
@@ -133,11 +151,23 @@ export function readVigilConfig(node: Node): VigilConfig {
     logRetention: logRetention as RetentionDays,
   }
 
+  const sla = get(contextKeys.analystSlaSeconds) ?? escalationDefaults.analystSlaSeconds
+  if (typeof sla !== 'object' || sla === null) throw new Error(`${contextKeys.analystSlaSeconds} must be an object {critical, high, medium, low} of seconds`)
+  const analystSlaSeconds = Object.fromEntries(
+    priorities.map((p) => [p, optionalInteger((sla as Record<string, unknown>)[p], `${contextKeys.analystSlaSeconds}.${p}`, 60, 31_536_000) ?? escalationDefaults.analystSlaSeconds[p]]),
+  ) as SlaTable
+  const email = get(contextKeys.supervisorEmail)
+  if (email !== undefined && (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email))) {
+    throw new Error(`${contextKeys.supervisorEmail} must be an e-mail address (got ${JSON.stringify(email)})`)
+  }
+  const escalation: EscalationConfig = { analystSlaSeconds, supervisorEmail: email }
+
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     stream: { capacity, retentionHours },
     scoring,
+    escalation,
   }
 }
 

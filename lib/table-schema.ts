@@ -87,6 +87,14 @@ export const listItems = {
 } as const
 
 /**
+ * Per rule-set version and rule, the analysts' verdicts on the transactions it fired on:
+ * `{pk: "stats#0000000042", sk: "<rule id>", fraud: n, legitimate: n}`, counted atomically (ADD).
+ */
+export const ruleStatsItems = {
+  partition: (version: number): string => `stats#${String(version).padStart(10, '0')}`,
+} as const
+
+/**
  * Items of the rules table. A rule set version is `{pk: "ruleset", sk: "version#0000000042",
  * body: "<rule-set JSON>"}`; the active version is `{pk: "ruleset", sk: "active", version: 42}`.
  * Zero-padded so versions sort in order; activation or rollback rewrites only the pointer.

@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
 import type { VigilConfig } from './config.ts'
+import { Escalation } from './escalation.ts'
 import { Ingest } from './ingest.ts'
 import { Scoring } from './scoring.ts'
 import { tableSchemas, Tables, type TableKey } from './tables.ts'
@@ -29,12 +30,13 @@ export class VigilStack extends Stack {
   readonly ingest: Ingest
   readonly tables: Tables
   readonly scoring: Scoring
+  readonly escalation: Escalation
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     const { config, ...stackProps } = props
     const retain = config.removalPolicy === RemovalPolicy.RETAIN
     super(scope, id, {
-      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables and scorer`,
+      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables, scorer and case workflow`,
       terminationProtection: retain,
       ...stackProps,
     })
@@ -54,6 +56,16 @@ export class VigilStack extends Stack {
       settings: config.scoring,
       removalPolicy: config.removalPolicy,
     })
+    this.escalation = new Escalation(this, 'Escalation', {
+      tables: this.tables,
+      settings: config.escalation,
+      operationsKey: this.scoring.operationsKey,
+      logRetention: config.scoring.logRetention,
+      removalPolicy: config.removalPolicy,
+    })
+    // Reviews and blocks start the case workflow, one execution per transaction.
+    this.scoring.scorer.addEnvironment('VIGIL_ESCALATION_STATE_MACHINE_ARN', this.escalation.stateMachine.stateMachineArn)
+    this.escalation.stateMachine.grantStartExecution(this.scoring.scorer)
 
     new CfnOutput(this, 'StreamName', {
       description: 'Kinesis stream producers PutRecords to',

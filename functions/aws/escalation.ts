@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn'
 import type { Logger } from '@aws-lambda-powertools/logger'
 import type { Decision } from '../core/decision.ts'
+import type { Transaction } from '../core/transaction.ts'
 import type { EscalationPort } from '../score/ports.ts'
 
 /**
@@ -23,9 +24,10 @@ export class StepFunctionsEscalation implements EscalationPort {
     this.stateMachineArn = stateMachineArn
   }
 
-  async escalate(decision: Decision): Promise<void> {
+  async escalate(decision: Decision, transaction: Transaction): Promise<void> {
     try {
-      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: caseId(decision.transactionId), input: JSON.stringify({ decision }) }))
+      const input = JSON.stringify({ decision, transaction })
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: caseId(decision.transactionId), input }))
     } catch (error) {
       // Same name, same input: Step Functions already returned success; another input means a
       // second decision for one transaction, which the decision table rules out.

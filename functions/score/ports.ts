@@ -1,5 +1,6 @@
 import type { Decision } from '../core/decision.ts'
 import type { Issue } from '../core/result.ts'
+import type { Transaction } from '../core/transaction.ts'
 import type { CompiledRuleSet } from '../core/rules/compile.ts'
 import type { EntityKey } from '../core/scoring.ts'
 import type { EntityItem, StoredDecision } from '../core/stream/batch.ts'
@@ -37,7 +38,7 @@ export interface QuarantineStore {
 
 /** Review and block decisions go here; one transaction opens at most one case however often called. */
 export interface EscalationPort {
-  escalate(decision: Decision): Promise<void>
+  escalate(decision: Decision, transaction: Transaction): Promise<void>
 }
 
 export interface RuleSetSource {

@@ -121,7 +121,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const escalated = outcome.firstUnfinished === undefined ? valid.length : countBefore(rawIndex, outcome.firstUnfinished)
   const escalations = fates.slice(0, escalated).flatMap((fate, i) => (fate.kind !== 'duplicate' && fate.decision.outcome !== 'approve' ? [{ i, decision: fate.decision }] : []))
   await settleAll(
-    escalations.map(({ decision }) => () => deps.escalation.escalate(decision)),
+    escalations.map(({ i, decision }) => () => deps.escalation.escalate(decision, valid[i]!.txn)),
     writeConcurrency,
     (error, task) => fail(rawIndex[escalations[task]!.i]!, error),
   )

@@ -176,6 +176,7 @@ describe('scorer function', () => {
     expect(fn().Environment.Variables).toEqual({
       ...tables,
       VIGIL_TOKENIZATION_SECRET_ARN: { Ref: dev.logicalId(scoring.tokenizationKey) },
+      VIGIL_ESCALATION_STATE_MACHINE_ARN: { Ref: dev.logicalId(dev.stack.escalation.stateMachine) },
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'vigil-scorer',
       POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
@@ -191,8 +192,11 @@ describe('scorer function', () => {
 
   it('lets CloudWatch Logs of this account and region, and nothing else outside the account, use the operations key', () => {
     const statements = dev.resource(scoring.operationsKey).Properties.KeyPolicy.Statement as Statement[]
-    const logs = statements.filter((s) => JSON.stringify(s.Principal).includes('logs.'))
+    const logs = statements.filter((s) => JSON.stringify(s.Principal).includes('"logs.'))
     expect(logs).toHaveLength(1)
+    // Step Functions' vended log delivery (execution logs of the encrypted case workflow) may decrypt only.
+    const delivery = statements.filter((s) => JSON.stringify(s.Principal).includes('delivery.logs.amazonaws.com'))
+    expect(delivery.map((s) => s.Action)).toEqual(['kms:Decrypt*'])
     expect(logs[0]).toMatchObject({
       Effect: 'Allow',
       Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },

@@ -160,7 +160,7 @@ describe('tables', () => {
 describe('stages', () => {
   // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
   const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']
-  const statefulCount = 14
+  const statefulCount = 16
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 

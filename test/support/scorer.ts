@@ -120,7 +120,7 @@ export function gated(deps: ScorerDeps, gate: Gate): ScorerDeps {
     decisions: { read: (ids) => deps.decisions.read(ids), write: async (d, s) => (gate(), deps.decisions.write(d, s)) },
     entities: { read: (keys) => deps.entities.read(keys), write: async (k, i, v) => (gate(), deps.entities.write(k, i, v)) },
     quarantine: { put: async (e) => (gate(), deps.quarantine.put(e)) },
-    escalation: { escalate: async (d) => (gate(), deps.escalation.escalate(d)) },
+    escalation: { escalate: async (d, t) => (gate(), deps.escalation.escalate(d, t)) },
   }
 }
 

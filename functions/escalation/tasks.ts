@@ -1,0 +1,112 @@
+import { z } from 'zod'
+import { escalate, expire, labelOf, markBlocked, openCase, type Case, type CaseError, type SlaTable } from '../core/cases/index.ts'
+import type { Result } from '../core/result.ts'
+
+/** What each task state of the case workflow sends the task Lambda. */
+export const caseTaskEventSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('open'), caseId: z.string(), decision: z.unknown(), transaction: z.unknown() }),
+  z.object({ action: z.literal('markBlocked'), caseId: z.string() }),
+  z.object({ action: z.literal('await'), caseId: z.string(), role: z.enum(['analyst', 'supervisor']), taskToken: z.string().min(1) }),
+  z.object({ action: z.literal('escalate'), caseId: z.string() }),
+  z.object({ action: z.literal('expire'), caseId: z.string() }),
+  z.object({ action: z.literal('label'), caseId: z.string() }),
+  z.object({ action: z.literal('close'), caseId: z.string() }),
+])
+export type CaseTaskEvent = z.infer<typeof caseTaskEventSchema>
+
+/** What the state machine routes on, under `$.case`: small, and never the transaction itself. */
+export interface WorkflowCase {
+  caseId: string
+  transactionId: string
+  status: Case['status']
+  outcome: Case['outcome'] | null
+  priority: Case['priority']
+  entity: string
+  slaDueAt: string
+  /** Seconds left to the deadline: the timeout of the state that waits for a verdict. */
+  slaSeconds: number
+}
+
+export interface CaseTaskDeps {
+  cases: {
+    get(caseId: string): Promise<{ case: Case } | undefined>
+    create(c: Case): Promise<Case>
+    update(c: Case, previousVersion: number): Promise<'written' | 'conflict'>
+    setPendingTask(caseId: string, pending: { token: string; role: 'analyst' | 'supervisor' }): Promise<void>
+  }
+  labels: { record(c: Case): Promise<void> }
+  sla: SlaTable
+  now: () => number
+}
+
+export class CaseTaskError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = `Vigil.${code}`
+    this.code = code
+  }
+}
+
+/**
+ * Runs one task of the case workflow. Every task is safe to retry: opening returns the case
+ * already opened under the id; a transition the case has already been through is not applied
+ * twice (a case decided while its deadline ran out stays decided: that verdict wins the race).
+ */
+export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<WorkflowCase | null> {
+  const event = caseTaskEventSchema.parse(input)
+  const now = deps.now()
+  if (event.action === 'open') {
+    const opened = openCase({ caseId: event.caseId, decision: event.decision as never, transaction: event.transaction as never }, now, deps.sla)
+    return view(await deps.cases.create(orThrow(opened)), now)
+  }
+  const current = await load(deps, event.caseId)
+  switch (event.action) {
+    case 'await':
+      await deps.cases.setPendingTask(current.caseId, { token: event.taskToken, role: event.role })
+      return null
+    case 'markBlocked':
+      return view(current.blocked ? current : await apply(deps, current, markBlocked(current, now)), now)
+    case 'escalate':
+      return view(current.status === 'closed' || current.escalatedAt ? current : await apply(deps, current, escalate(current, now, deps.sla)), now)
+    case 'expire':
+      return view(current.status === 'closed' ? current : await apply(deps, current, expire(current, now)), now)
+    case 'label':
+      if (labelOf(current)) await deps.labels.record(current)
+      return view(current, now)
+    case 'close':
+      return view(current, now)
+  }
+}
+
+async function load(deps: CaseTaskDeps, caseId: string): Promise<Case> {
+  const found = await deps.cases.get(caseId)
+  if (!found) throw new CaseTaskError('CaseNotFound', `no case ${caseId}`)
+  return found.case
+}
+
+/** Stores a transition's result; a concurrent change (an analyst's verdict) makes the task retry on the fresh case. */
+async function apply(deps: CaseTaskDeps, current: Case, next: Result<Case, CaseError>): Promise<Case> {
+  const changed = orThrow(next)
+  if ((await deps.cases.update(changed, current.version)) === 'conflict') throw new CaseTaskError('CaseChanged', `case ${current.caseId} changed meanwhile`)
+  return changed
+}
+
+function orThrow(result: Result<Case, CaseError>): Case {
+  if (!result.ok) throw new CaseTaskError(result.error.code, result.error.message)
+  return result.value
+}
+
+export function view(c: Case, now: number): WorkflowCase {
+  return {
+    caseId: c.caseId,
+    transactionId: c.transactionId,
+    status: c.status,
+    outcome: c.outcome ?? null,
+    priority: c.priority,
+    entity: c.entity,
+    slaDueAt: c.slaDueAt,
+    slaSeconds: Math.max(1, Math.ceil((Date.parse(c.slaDueAt) - now) / 1000)),
+  }
+}
+

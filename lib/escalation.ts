@@ -1,0 +1,192 @@
+import { fileURLToPath } from 'node:url'
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kms from 'aws-cdk-lib/aws-kms'
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import * as sns from 'aws-cdk-lib/aws-sns'
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions'
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks'
+import { Construct } from 'constructs'
+import type { EscalationConfig } from './config.ts'
+import { nodeFunction } from './node-function.ts'
+import { listItems, tableSchemas } from './table-schema.ts'
+import type { Tables } from './tables.ts'
+
+/** The case tasks' entry: one Lambda, an `action` per task state (functions/escalation/). */
+export const caseTasksEntry = fileURLToPath(new URL('../functions/escalation/handler.ts', import.meta.url))
+
+export interface EscalationProps {
+  readonly tables: Tables
+  readonly settings: EscalationConfig
+  /** Encrypts the topic, the logs and the state machine's data: operational, never cardholder data. */
+  readonly operationsKey: kms.Key
+  readonly logRetention: logs.RetentionDays
+  readonly removalPolicy: RemovalPolicy
+}
+
+/**
+ * The case workflow, a Standard state machine started by the scorer for every review or block,
+ * named after the case (so a repeated start is a no-op):
+ *
+ *   OpenCase → [block? ListCard → MarkBlocked] → AwaitAnalyst (task token, timeout = SLA by priority)
+ *     └ timeout → Escalate (priority up) → [decided meanwhile? → ApplyOutcome]
+ *                 → NotifySupervisors (SNS) → AwaitSupervisor (task token, supervisor SLA)
+ *                     └ timeout → Expire
+ *   → ApplyOutcome (fraud: list the card | legitimate: unlist it) → RecordLabel → CloseCase
+ *
+ * Case logic runs in one task Lambda (the pure case model of functions/core/cases/); the block list
+ * and the notification are direct service integrations, with no code of ours in between.
+ */
+export class Escalation extends Construct {
+  readonly topic: sns.Topic
+  readonly logGroup: logs.LogGroup
+  readonly caseTasks: NodejsFunction
+  readonly stateMachine: sfn.StateMachine
+
+  constructor(scope: Construct, id: string, props: EscalationProps) {
+    super(scope, id)
+    const { tables, settings, operationsKey, removalPolicy } = props
+    const stackName = Stack.of(this).stackName
+
+    this.topic = new sns.Topic(this, 'SupervisorTopic', {
+      displayName: `${stackName}: fraud cases escalated to supervisors`,
+      masterKey: operationsKey,
+      enforceSSL: true,
+    })
+    if (settings.supervisorEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(settings.supervisorEmail))
+
+    const logGroup = (logGroupId: string) => new logs.LogGroup(this, logGroupId, { retention: props.logRetention, encryptionKey: operationsKey, removalPolicy })
+    this.logGroup = logGroup('StateMachineLogs')
+
+    const role = new iam.Role(this, 'CaseTasksRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the case task Lambda` })
+    const taskLogs = logGroup('CaseTasksLogs')
+    taskLogs.grantWrite(role)
+    this.caseTasks = nodeFunction(this, 'CaseTasks', {
+      description: `${stackName}: the case workflow's tasks (open, block, escalate, expire, label, close)`,
+      entry: caseTasksEntry,
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      role,
+      logGroup: taskLogs,
+      environment: {
+        [tableSchemas.cases.envVar]: tables.cases.tableName,
+        [tableSchemas.decisions.envVar]: tables.decisions.tableName,
+        [tableSchemas.rules.envVar]: tables.rules.tableName,
+        VIGIL_SLA_SECONDS: JSON.stringify(settings.analystSlaSeconds),
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'vigil-cases',
+        POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+      },
+    })
+    tables.cases.grantReadWriteData(this.caseTasks)
+    tables.decisions.grantReadWriteData(this.caseTasks)
+    tables.rules.grantReadWriteData(this.caseTasks)
+
+    const caseId = sfn.JsonPath.stringAt('$.case.caseId')
+    const caseTask = (stateId: string, action: string, resultPath: string = '$.case') =>
+      new tasks.LambdaInvoke(this, stateId, {
+        lambdaFunction: this.caseTasks,
+        payload: sfn.TaskInput.fromObject({ action, caseId }),
+        payloadResponseOnly: true,
+        resultPath,
+        retryOnServiceExceptions: true,
+        // An analyst changed the case between the task's read and its write: run it again on the new case.
+      }).addRetry({ errors: ['Vigil.CaseChanged'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 })
+    const awaitDecision = (stateId: string, role: 'analyst' | 'supervisor') =>
+      new tasks.LambdaInvoke(this, stateId, {
+        lambdaFunction: this.caseTasks,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ action: 'await', caseId, role, taskToken: sfn.JsonPath.taskToken }),
+        // The case says how long: the SLA of its priority, or the supervisor's once escalated.
+        taskTimeout: sfn.Timeout.at('$.case.slaSeconds'),
+        resultPath: '$.verdict',
+      })
+    const blockedCard = (value: string) => ({
+      pk: tasks.DynamoAttributeValue.fromString(listItems.partition('blocked_cards')),
+      sk: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(value)),
+    })
+
+    const openCase = new tasks.LambdaInvoke(this, 'OpenCase', {
+      lambdaFunction: this.caseTasks,
+      payload: sfn.TaskInput.fromObject({
+        action: 'open',
+        caseId: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        decision: sfn.JsonPath.objectAt('$.decision'),
+        transaction: sfn.JsonPath.objectAt('$.transaction'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.case',
+      retryOnServiceExceptions: true,
+    })
+    const listCard = (stateId: string) =>
+      new tasks.DynamoPutItem(this, stateId, {
+        table: tables.rules,
+        item: {
+          ...blockedCard('$.case.entity'),
+          caseId: tasks.DynamoAttributeValue.fromString(caseId),
+          listedAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+        },
+        resultPath: sfn.JsonPath.DISCARD,
+      })
+    // Only this case's listing is removed: another case may have listed the card too.
+    const unlistCard = new tasks.DynamoDeleteItem(this, 'UnlistCard', {
+      table: tables.rules,
+      key: blockedCard('$.case.entity'),
+      conditionExpression: 'attribute_not_exists(caseId) OR caseId = :case',
+      expressionAttributeValues: { ':case': tasks.DynamoAttributeValue.fromString(caseId) },
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+    const notifySupervisors = new tasks.SnsPublish(this, 'NotifySupervisors', {
+      topic: this.topic,
+      subject: 'Vigil: fraud case escalated',
+      message: sfn.TaskInput.fromObject({
+        caseId,
+        priority: sfn.JsonPath.stringAt('$.case.priority'),
+        slaDueAt: sfn.JsonPath.stringAt('$.case.slaDueAt'),
+        transactionId: sfn.JsonPath.stringAt('$.case.transactionId'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+
+    const closeCase = caseTask('CloseCase', 'close').next(new sfn.Succeed(this, 'Closed'))
+    const recordLabel = caseTask('RecordLabel', 'label', sfn.JsonPath.DISCARD).next(closeCase)
+    const applyOutcome = new sfn.Choice(this, 'ApplyOutcome')
+      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'fraud'), listCard('KeepCardListed').next(recordLabel))
+      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'legitimate'), unlistCard.next(recordLabel))
+      .otherwise(closeCase)
+    unlistCard.addCatch(recordLabel, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD })
+    // Escalate and Expire return the case; a case an analyst decided in the meantime keeps that
+    // decision, which becomes the verdict (the decision won the race with the timeout).
+    const verdictOfCase = (stateId: string) =>
+      new sfn.Pass(this, stateId, { parameters: { 'outcome.$': '$.case.outcome' }, resultPath: '$.verdict' }).next(applyOutcome)
+
+    const expire = caseTask('Expire', 'expire').next(verdictOfCase('VerdictAfterExpiry'))
+    const awaitSupervisor = awaitDecision('AwaitSupervisor', 'supervisor').addCatch(expire, { errors: ['States.Timeout'], resultPath: '$.timeout' })
+    awaitSupervisor.next(applyOutcome)
+    const escalate = caseTask('Escalate', 'escalate').next(
+      new sfn.Choice(this, 'DecidedMeanwhile')
+        .when(sfn.Condition.stringEquals('$.case.status', 'closed'), verdictOfCase('VerdictAfterEscalation'))
+        .otherwise(notifySupervisors.next(awaitSupervisor)),
+    )
+    const awaitAnalyst = awaitDecision('AwaitAnalyst', 'analyst').addCatch(escalate, { errors: ['States.Timeout'], resultPath: '$.timeout' })
+    awaitAnalyst.next(applyOutcome)
+
+    const definition = openCase.next(
+      new sfn.Choice(this, 'BlockedByScore')
+        .when(sfn.Condition.stringEquals('$.decision.outcome', 'block'), listCard('ListCard').next(caseTask('MarkBlocked', 'markBlocked')).next(awaitAnalyst))
+        .otherwise(awaitAnalyst),
+    )
+
+    this.stateMachine = new sfn.StateMachine(this, 'CaseWorkflow', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Longer than any case can live: two deadlines of the slowest priority, and an hour to spare.
+      timeout: Duration.seconds(2 * Math.max(...Object.values(settings.analystSlaSeconds)) + 3_600),
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(operationsKey),
+    })
+  }
+}
