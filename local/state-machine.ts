@@ -56,7 +56,6 @@
  *   StopExecution, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat over HTTP (AWS JSON 1.0),
  *   so the Lambda code that calls Step Functions through `@aws-sdk/client-sfn` (the scorer's
  *   escalation, the case API's decision) runs unchanged against `AWS_ENDPOINT_URL_SFN`.
- *
  * - **Per-state context.** The interpreter's context object is fixed for a run. It holds
  *   `Execution` (Id, Name, Input, StartTime, RoleArn), `StateMachine` (Id, Name), `Map.Item` in a
  *   Map's ItemSelector, and stand-ins for `Task.Token`, `State.Name` and `State.EnteredTime`, which
@@ -239,7 +238,7 @@ class IntrinsicResolver {
         }
         case 'Fn::Sub': {
           const [text, variables] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [String(arg), {}]
-          return text.replace(/\$\{(!?)([^}]+)\}/g, (whole, literal: string, name: string) => {
+          return text.replace(/\$\{(!?)([^}]+)\}/g, (_whole, literal: string, name: string) => {
             if (literal) return `\${${name}}`
             if (name in variables) return this.string(variables[name])
             const dot = name.indexOf('.')

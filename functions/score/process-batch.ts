@@ -93,7 +93,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   // record is a duplicate this batch could not see when it read; its retry will classify it.
   await settleAll(
     [
-      ...quarantine.map(({ index, entry }) => async () => {
+      ...quarantine.map(({ entry }) => async () => {
         await deps.quarantine.put(entry)
         outcome.quarantined++
       }),

@@ -1,7 +1,7 @@
 import type { Channel, WireTransaction } from '../../functions/core/transaction.ts'
 import { distanceKm } from './cities.ts'
 import { corrupt, type Defect } from './defects.ts'
-import { createPopulation, type Cardholder, type Device, type Location, type Merchant, type Population } from './population.ts'
+import { createPopulation, type Cardholder, type Device, type Merchant, type Population } from './population.ts'
 import { Random } from './random.ts'
 
 export const scenarioNames = [

@@ -2,47 +2,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { App, type CfnElement, type CustomResource } from 'aws-cdk-lib'
-import { Template } from 'aws-cdk-lib/assertions'
+import { App, type CustomResource } from 'aws-cdk-lib'
 import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
 import { afterAll, describe, expect, it } from 'vitest'
-import { contextKeys, readVigilConfig, scoringDefaults, stackIdOf } from '../../lib/config.ts'
+import { contextKeys, readVigilConfig, scoringDefaults } from '../../lib/config.ts'
 import { defaultRuleSet, scorerEntry } from '../../lib/scoring.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from '../../lib/table-schema.ts'
-import { VigilStack } from '../../lib/vigil-stack.ts'
+import { cdkJson, synth, type Resource, type Statement } from '../support/synth.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
 
 const tempDirs: string[] = []
 afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
 })
-
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string }
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown }
-
-/** As in stack.test.ts: the app of bin/vigil.ts with cdk.json's context, no bundling unless asked. */
-function synth(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}) {
-  const app = new App({
-    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
-    ...(options.outdir ? { outdir: options.outdir } : {}),
-  })
-  const config = readVigilConfig(app.node)
-  const stack = new VigilStack(app, stackIdOf(config.stage), { config })
-  const template = Template.fromStack(stack)
-  const json = template.toJSON() as { Resources: Record<string, Resource> }
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement)
-  const resource = (construct: { node: { defaultChild?: unknown } }) => json.Resources[logicalId(construct)]!
-  const ofType = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type)
-  const only = (type: string): [string, Resource] => {
-    const found = ofType(type)
-    expect(found).toHaveLength(1)
-    return found[0]!
-  }
-  const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] })
-  return { app, stack, template, json, logicalId, resource, ofType, only, arnOf }
-}
 
 const dev = synth()
 const scoring = dev.stack.scoring

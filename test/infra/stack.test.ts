@@ -3,15 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { App, type CfnElement } from 'aws-cdk-lib'
-import { Match, Template } from 'aws-cdk-lib/assertions'
+import { Match } from 'aws-cdk-lib/assertions'
 import { afterAll, describe, expect, it } from 'vitest'
-import { contextKeys, readVigilConfig, stackIdOf } from '../../lib/config.ts'
+import { contextKeys } from '../../lib/config.ts'
 import { tableSchemas, type TableKey } from '../../lib/tables.ts'
-import { VigilStack } from '../../lib/vigil-stack.ts'
+import { cdkJson, synth } from '../support/synth.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { app: string; context: Record<string, unknown> }
 
 const tempDirs: string[] = []
 function tempDir(): string {
@@ -23,27 +21,9 @@ afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
 })
 
-/**
- * Builds the app as bin/vigil.ts does, with cdk.json's context (so feature flags match
- * `cdk synth`) plus overrides. Context values are given as the CLI would (`-c` gives strings).
- * No stack is bundled, so synthesis stays fast once functions arrive.
- */
-function synth(context: Record<string, unknown> = {}, outdir?: string) {
-  const app = new App({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context },
-    ...(outdir ? { outdir } : {}),
-  })
-  const config = readVigilConfig(app.node)
-  const stack = new VigilStack(app, stackIdOf(config.stage), { config })
-  const template = Template.fromStack(stack)
-  const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>; Outputs: Record<string, { Value: unknown }> }
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement)
-  const resource = (construct: { node: { defaultChild?: unknown } }) => json.Resources[logicalId(construct)]!
-  return { app, stack, template, json, logicalId, resource }
-}
+const dev = synth()
 
 const tableKeys = Object.keys(tableSchemas) as TableKey[]
-const dev = synth()
 
 describe('ingest stream', () => {
   it('is on-demand and keeps records 24 hours with the cdk.json defaults', () => {
@@ -223,7 +203,7 @@ describe('synthesized app', () => {
       { context: { [contextKeys.stage]: 'prod', [contextKeys.shardCount]: '4' }, stack: 'Vigil-prod' },
     ].map(({ context, stack }) => {
       const outdir = tempDir()
-      synth(context, outdir).app.synth()
+      synth(context, { outdir }).app.synth()
       return join(outdir, `${stack}.template.json`)
     })
     const lint = spawnSync('cfn-lint', ['--format', 'json', '--', ...templates], { encoding: 'utf8' })
