@@ -10,6 +10,7 @@ import { DynamoEntityStore } from '../aws/entity-store.ts'
 import { LoggedEscalation, StepFunctionsEscalation } from '../aws/escalation.ts'
 import { DynamoQuarantineStore } from '../aws/quarantine-store.ts'
 import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
+import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
 import type { TokenizationKey } from '../core/transaction.ts'
 import { scorerConfigSchema } from './config.ts'
 import type { ScorerDeps } from './process-batch.ts'
@@ -27,6 +28,7 @@ export async function scorerDependencies(
     rules: new DynamoRuleSetSource(dynamo, config[tableSchemas.rules.envVar]!, { refreshMs: config.VIGIL_RULES_REFRESH_SECONDS * 1000 }),
     decisions: new DynamoDecisionStore(dynamo, config[tableSchemas.decisions.envVar]!, { ttlDays: config.VIGIL_DECISION_TTL_DAYS, meter }),
     entities: new DynamoEntityStore(dynamo, config[tableSchemas.entityState.envVar]!, { retentionDays: config.VIGIL_ENTITY_RETENTION_DAYS, meter }),
+    ruleStats: new DynamoRuleStatsStore(dynamo, config[tableSchemas.rules.envVar]!),
     quarantine: new DynamoQuarantineStore(dynamo, config[tableSchemas.quarantine.envVar]!, { ttlDays: config.VIGIL_QUARANTINE_TTL_DAYS }),
     escalation: config.VIGIL_ESCALATION_STATE_MACHINE_ARN
       ? new StepFunctionsEscalation(new SFNClient({}), config.VIGIL_ESCALATION_STATE_MACHINE_ARN)

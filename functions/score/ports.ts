@@ -45,3 +45,8 @@ export interface RuleSetSource {
   /** The active rule set, compiled; refreshed by version, so a new version applies within seconds. */
   current(): Promise<CompiledRuleSet>
 }
+
+/** Counts of fired rules per rule-set version: what a rule's hit rate and precision are measured on. */
+export interface RuleStatsPort {
+  addHits(version: number, hits: ReadonlyMap<string, number>): Promise<void>
+}

@@ -5,7 +5,7 @@ import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
 import { parseTransactionJson, type TokenizationKey } from '../core/transaction.ts'
-import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource } from './ports.ts'
+import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource, RuleStatsPort } from './ports.ts'
 import { settleAll } from './settle-all.ts'
 
 /** A user record from the stream (KPL aggregates already split), its data decoded as UTF-8. */
@@ -21,6 +21,7 @@ export interface ScorerDeps {
   entities: EntityStore
   quarantine: QuarantineStore
   escalation: EscalationPort
+  ruleStats: RuleStatsPort
   tokenizationKey: TokenizationKey
   /** The clock, read once per batch: the core never reads it. */
   now: () => Date
@@ -107,6 +108,18 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
     writeConcurrency,
     (error, task) => fail(task < quarantine.length ? quarantine[task]!.index : rawIndex[task - quarantine.length]!, error),
   )
+
+  // Hits of the decisions this attempt wrote, once per rule per batch. Approximate by design: a
+  // crash right here loses this batch's hits (its retry finds the decisions already made).
+  const hits = new Map<string, number>()
+  for (const decision of outcome.decided) for (const rule of decision.rules) if (rule.status === 'fired') hits.set(rule.id, (hits.get(rule.id) ?? 0) + 1)
+  if (hits.size > 0) {
+    try {
+      await deps.ruleStats.addHits(ruleSet.version, hits)
+    } catch (error) {
+      outcome.errors.push(error)
+    }
+  }
 
   // Phase 2: the aggregates of every record decided before the first failure, one write per entity.
   const committed = outcome.firstUnfinished === undefined ? valid.length : countBefore(rawIndex, outcome.firstUnfinished)

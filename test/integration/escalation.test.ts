@@ -48,7 +48,7 @@ describe('the synthesized case workflow on a real ASL interpreter', () => {
   })
 
   it('SLA timeout: escalates with a higher priority, notifies supervisors, and the supervisor decides', async () => {
-    const flow = await workflowFixture(aws)
+    const flow = await workflowFixture(aws, { timeScale: 3e-4 })
     const { decision, transaction } = scored('review', { amount: 15_000, score: 55 })
     const id = flow.start(decision, transaction)
     const opened = await flow.waitingFor(id, 'analyst')

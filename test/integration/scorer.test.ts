@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import agg from 'aws-kinesis-agg'
 import { describe, expect, it } from 'vitest'
-import { PutItemCommand } from '@aws-sdk/client-dynamodb'
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import { parseTransactionJson } from '../../functions/core/transaction.ts'
-import { listItems } from '../../lib/table-schema.ts'
+import { listItems, ruleStatsItems } from '../../lib/table-schema.ts'
 import { testKey } from '../support/transactions.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
 import { useEmulators } from '../support/emulators.ts'
@@ -185,6 +185,22 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
     const [decision] = (await fixture.invoke(second!)).outcome.decided
     expect(decision?.outcome).toBe('block')
     expect(decision?.rules.find((r) => r.id === 'blocked-card')?.values).toEqual({ 'txn.card.token': token })
+  })
+
+  it('counts how often each rule fired, per rule-set version, once per decision', async () => {
+    const fixture = await scorerFixture(aws)
+    const lines = trafficLines(13, 60, { duplicateShare: 0.1 })
+    await fixture.put(lines)
+    const events = await fixture.poller.drain(20)
+    for (const event of events) await fixture.invoke(event)
+    await fixture.invoke(events[0]!) // a redelivery counts nothing again
+    const expected = new Map<string, number>()
+    for (const decision of groundTruth(lines).decisions.values()) {
+      for (const rule of decision.rules) if (rule.status === 'fired') expected.set(rule.id, (expected.get(rule.id) ?? 0) + 1)
+    }
+    expect(expected.size).toBeGreaterThan(0)
+    const { Items } = await aws.dynamo.send(new QueryCommand({ TableName: fixture.names.rules, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: ruleStatsItems.partition(1) } } }))
+    expect(new Map((Items ?? []).map((item) => [item.sk!.S!, Number(item.hits!.N)]))).toEqual(expected)
   })
 
   it('property: any interleaving of crashes, throttling, redeliveries, replays and concurrent consumers ends at the ground truth', async () => {

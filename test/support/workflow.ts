@@ -96,7 +96,8 @@ export async function workflowFixture(aws: EmulatorContext, options: { timeScale
     },
     /** Resolves once the case exists and the workflow waits for a verdict from `role`. */
     async waitingFor(id: string, role: 'analyst' | 'supervisor'): Promise<Case> {
-      for (let i = 0; i < 500; i++) {
+      // Generous: a loaded CI machine stretches the scaled deadlines too.
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
         const found = await cases.get(id)
         if (found?.pending?.role === role) return found.case
         await new Promise((resolve) => setTimeout(resolve, 5))
