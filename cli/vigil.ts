@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { backtest, backtestUsage } from './commands/backtest.ts'
 import { start, startUsage } from './commands/start.ts'
+import { token, tokenUsage } from './commands/token.ts'
 import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -8,6 +9,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   start: { run: start, usage: startUsage },
   backtest: { run: backtest, usage: backtestUsage },
   'validate-rules': { run: validateRules, usage: validateRulesUsage },
+  token: { run: token, usage: tokenUsage },
 }
 
 const help = `vigil: serverless fraud detection for payment streams

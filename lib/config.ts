@@ -40,6 +40,16 @@ export const contextKeys = {
   supervisorEmail: 'vigil:supervisorEmail',
   /** Retention of the functions' log groups, in days: one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, … 3653). cdk.json: 30. */
   logRetentionDays: 'vigil:logRetentionDays',
+  /**
+   * Browser origins allowed to call the case API (CORS): a JSON array, or from the CLI a comma-separated
+   * list, of `https://host[:port]` origins (`http://` for localhost only), no path, no wildcard.
+   * cdk.json: [] (no CORS: only non-browser clients, or a UI served from the API's own origin).
+   */
+  corsOrigins: 'vigil:corsOrigins',
+  /** The case API stage's steady request rate, per second, over all routes: 1 to 10000. cdk.json: 50. */
+  apiThrottleRateLimit: 'vigil:apiThrottleRateLimit',
+  /** The case API stage's burst of requests above that rate: 1 to 5000. cdk.json: 100. */
+  apiThrottleBurstLimit: 'vigil:apiThrottleBurstLimit',
 } as const
 
 /** The stage whose stateful resources are destroyed with the stack unless told otherwise. */
@@ -54,7 +64,19 @@ export interface VigilConfig {
   readonly stream: { readonly capacity: StreamCapacity; readonly retentionHours: number }
   readonly scoring: ScoringConfig
   readonly escalation: EscalationConfig
+  readonly caseApi: CaseApiConfig
 }
+
+/** The analysts' HTTP API (lib/case-api.ts). */
+export interface CaseApiConfig {
+  /** Allowed CORS origins; empty: no CORS configuration at all. */
+  readonly corsOrigins: readonly string[]
+  /** Stage-wide throttling: requests per second, and the burst above it. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number }
+}
+
+/** The defaults, also written in cdk.json. A few analysts need far less; the limit caps a runaway client's cost. */
+export const caseApiDefaults: CaseApiConfig = { corsOrigins: [], throttle: { rateLimit: 50, burstLimit: 100 } }
 
 /**
  * The case workflow's deadlines (see lib/escalation.ts): seconds to a verdict by priority. An
@@ -162,13 +184,62 @@ export function readVigilConfig(node: Node): VigilConfig {
   }
   const escalation: EscalationConfig = { analystSlaSeconds, supervisorEmail: email }
 
+  const caseApi: CaseApiConfig = {
+    corsOrigins: corsOrigins(get(contextKeys.corsOrigins)),
+    throttle: {
+      rateLimit: integer(contextKeys.apiThrottleRateLimit, 1, 10_000, caseApiDefaults.throttle.rateLimit),
+      burstLimit: integer(contextKeys.apiThrottleBurstLimit, 1, 5_000, caseApiDefaults.throttle.burstLimit),
+    },
+  }
+
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     stream: { capacity, retentionHours },
     scoring,
     escalation,
+    caseApi,
   }
+}
+
+/**
+ * CORS origins from context: a JSON array (cdk.json), or a string from `-c`, either a JSON array or a
+ * comma-separated list. Each must be an exact origin: `https://host[:port]`, or `http://` for
+ * localhost and 127.0.0.1 (a local UI against a deployed API). A path, a trailing slash or a
+ * wildcard is refused: the API's bearer tokens are only for the origins named.
+ */
+function corsOrigins(value: unknown): readonly string[] {
+  const key = contextKeys.corsOrigins
+  if (value === undefined || value === null) return caseApiDefaults.corsOrigins
+  let list: unknown = value
+  if (typeof value === 'string') {
+    const text = value.trim()
+    if (text.startsWith('[')) {
+      try {
+        list = JSON.parse(text)
+      } catch {
+        throw new Error(`${key} must be a JSON array or a comma-separated list of origins (got ${JSON.stringify(value)})`)
+      }
+    } else list = text === '' ? [] : text.split(',').map((origin) => origin.trim())
+  }
+  if (!Array.isArray(list)) throw new Error(`${key} must be a list of origins like https://vigil.example.com (got ${JSON.stringify(value)})`)
+  const origins = list.map((origin: unknown) => {
+    if (typeof origin !== 'string') throw new Error(`${key}: ${JSON.stringify(origin)} is not an origin`)
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      url = undefined
+    }
+    const local = url !== undefined && (url.hostname === 'localhost' || url.hostname === '127.0.0.1')
+    if (!url || url.origin !== origin || !/^[a-z0-9.-]+$/.test(url.hostname) || !(url.protocol === 'https:' || (url.protocol === 'http:' && local))) {
+      throw new Error(
+        `${key}: ${JSON.stringify(origin)} must be an exact origin like https://vigil.example.com or http://localhost:5173 (lower case, no path, no trailing slash, no wildcard; http only for localhost)`,
+      )
+    }
+    return origin
+  })
+  return [...new Set(origins)]
 }
 
 function optionalInteger(value: unknown, key: string, min: number, max: number): number | undefined {

@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
+import { CaseApi } from './case-api.ts'
 import type { VigilConfig } from './config.ts'
 import { Escalation } from './escalation.ts'
 import { Ingest } from './ingest.ts'
@@ -31,12 +32,13 @@ export class VigilStack extends Stack {
   readonly tables: Tables
   readonly scoring: Scoring
   readonly escalation: Escalation
+  readonly caseApi: CaseApi
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     const { config, ...stackProps } = props
     const retain = config.removalPolicy === RemovalPolicy.RETAIN
     super(scope, id, {
-      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables, scorer and case workflow`,
+      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables, scorer, case workflow and case API`,
       terminationProtection: retain,
       ...stackProps,
     })
@@ -66,6 +68,15 @@ export class VigilStack extends Stack {
     // Reviews and blocks start the case workflow, one execution per transaction.
     this.scoring.scorer.addEnvironment('VIGIL_ESCALATION_STATE_MACHINE_ARN', this.escalation.stateMachine.stateMachineArn)
     this.escalation.stateMachine.grantStartExecution(this.scoring.scorer)
+    // Analysts review the cases the workflow opened; their verdicts resume it (SendTaskSuccess).
+    this.caseApi = new CaseApi(this, 'CaseApi', {
+      tables: this.tables,
+      stateMachine: this.escalation.stateMachine,
+      operationsKey: this.scoring.operationsKey,
+      settings: config.caseApi,
+      logRetention: config.scoring.logRetention,
+      removalPolicy: config.removalPolicy,
+    })
 
     new CfnOutput(this, 'StreamName', {
       description: 'Kinesis stream producers PutRecords to',
@@ -85,6 +96,18 @@ export class VigilStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'SQS queue where the event source mapping reports records it gave up on (shard and sequence numbers)',
       value: this.scoring.deadLetterQueue.queueUrl,
+    })
+    new CfnOutput(this, 'CaseApiUrl', {
+      description: "Base URL of the analysts' case API (every route needs a token of the user pool below)",
+      value: this.caseApi.url,
+    })
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'Cognito user pool of analysts and supervisors (add users with admin-create-user, then to the analyst or supervisor group)',
+      value: this.caseApi.userPool.userPoolId,
+    })
+    new CfnOutput(this, 'UserPoolClientId', {
+      description: 'App client to sign in with (SRP or USER_PASSWORD_AUTH); the API accepts only its tokens',
+      value: this.caseApi.userPoolClient.userPoolClientId,
     })
   }
 }

@@ -54,16 +54,24 @@ export interface StatusRead {
   end: StatusPosition
 }
 
-/** Query pages read per status per request, so a filter that matches little cannot run long. */
-export const maxPagesPerStatus = 8
+export interface CaseQueryOptions {
+  /** Query pages read per status per request, so a filter that matches little cannot run long (default 8). */
+  pagesPerStatus?: number
+  /** Items a filtered Query evaluates per page (default: 4 × (limit + 1), at least 100). */
+  filteredPageSize?: number
+}
 
 export class DynamoCaseQueries {
   private readonly client: DynamoDBClient
   private readonly table: string
+  private readonly pagesPerStatus: number
+  private readonly filteredPageSize: number | undefined
 
-  constructor(client: DynamoDBClient, table: string) {
+  constructor(client: DynamoDBClient, table: string, options: CaseQueryOptions = {}) {
     this.client = client
     this.table = table
+    this.pagesPerStatus = options.pagesPerStatus ?? 8
+    this.filteredPageSize = options.filteredPageSize
   }
 
   /**
@@ -82,13 +90,17 @@ export class DynamoCaseQueries {
     return mergeByDeadline(reads, query.limit, query.after ?? {})
   }
 
-  private async read(status: CaseStatus, start: StatusPosition | undefined, query: CaseListQuery): Promise<StatusRead> {
+  private async read(status: CaseStatus, start: Exclude<StatusPosition, 'done'> | undefined, query: CaseListQuery): Promise<StatusRead> {
     const names: Record<string, string> = { '#status': statusAttribute }
     const values: Record<string, AttributeValue> = { ':status': { S: status } }
     const filters: string[] = []
     if (query.priorities?.length) {
       names['#priority'] = 'priority'
-      filters.push(`#priority IN (${query.priorities.map((p, i) => ((values[`:p${i}`] = { S: p }), `:p${i}`)).join(', ')})`)
+      const placeholders = query.priorities.map((priority, i) => {
+        values[`:p${i}`] = { S: priority }
+        return `:p${i}`
+      })
+      filters.push(`#priority IN (${placeholders.join(', ')})`)
     }
     if (query.assignee !== undefined) {
       names['#assignee'] = 'assignee'
@@ -98,7 +110,7 @@ export class DynamoCaseQueries {
     const wanted = query.limit + 1
     const items: Case[] = []
     let exclusiveStart = start === undefined ? undefined : indexKey(status, start)
-    for (let page = 0; page < maxPagesPerStatus; page++) {
+    for (let page = 0; page < this.pagesPerStatus; page++) {
       const response: QueryCommandOutput = await this.client.send(
         new QueryCommand({
           TableName: this.table,
@@ -108,7 +120,7 @@ export class DynamoCaseQueries {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           // Limit counts items evaluated before the filter: read wider pages when filtering.
-          Limit: filters.length ? Math.max(100, 4 * wanted) : wanted - items.length,
+          Limit: filters.length ? (this.filteredPageSize ?? Math.max(100, 4 * wanted)) : wanted - items.length,
           ScanIndexForward: true,
           ExclusiveStartKey: exclusiveStart,
         }),
@@ -217,6 +229,8 @@ export interface StoredRuleSetVersion {
 
 export interface RuleCounts {
   ruleId: string
+  /** Decisions the rule fired in, as the scorer counts them (functions/aws/rule-stats-store.ts). */
+  hits: number
   fraud: number
   legitimate: number
 }
@@ -241,7 +255,7 @@ export class DynamoRuleAdmin {
   /** Every stored version, oldest first (the sort keys are zero-padded). */
   async versions(): Promise<StoredRuleSetVersion[]> {
     const out: StoredRuleSetVersion[] = []
-    for await (const item of this.query(ruleSetItems.partition, versionPrefix, `${rulesSk}, createdAt, createdBy`)) {
+    for await (const item of this.query(ruleSetItems.partition, versionPrefix, [rulesSk, 'createdAt', 'createdBy'])) {
       const version = Number(item[rulesSk]!.S!.slice(versionPrefix.length))
       const stored: StoredRuleSetVersion = { version }
       if (item.createdAt?.S) stored.createdAt = item.createdAt.S
@@ -300,11 +314,12 @@ export class DynamoRuleAdmin {
     return Number.isInteger(previous) ? previous : undefined
   }
 
-  /** The analysts' verdicts per rule of a version, as the label store counts them. */
-  async labelCounts(version: number): Promise<RuleCounts[]> {
+  /** Per rule of a version: the scorer's hits and the analysts' verdicts (one item per rule, counted with ADD). */
+  async ruleCounts(version: number): Promise<RuleCounts[]> {
     const out: RuleCounts[] = []
+    const count = (value: AttributeValue | undefined) => Number(value?.N ?? 0)
     for await (const item of this.query(ruleStatsItems.partition(version))) {
-      out.push({ ruleId: item[rulesSk]!.S!, fraud: Number(item.fraud?.N ?? 0), legitimate: Number(item.legitimate?.N ?? 0) })
+      out.push({ ruleId: item[rulesSk]!.S!, hits: count(item.hits), fraud: count(item.fraud), legitimate: count(item.legitimate) })
     }
     return out
   }
@@ -313,16 +328,19 @@ export class DynamoRuleAdmin {
     return { [rulesPk]: { S: pk }, [rulesSk]: { S: sk } }
   }
 
-  private async *query(partition: string, prefix?: string, projection?: string): AsyncGenerator<Record<string, AttributeValue>> {
+  private async *query(partition: string, prefix?: string, projection?: readonly string[]): AsyncGenerator<Record<string, AttributeValue>> {
+    const names: Record<string, string> = { '#pk': rulesPk }
+    if (prefix !== undefined) names['#sk'] = rulesSk
+    projection?.forEach((name, i) => (names[`#p${i}`] = name))
     let start: Record<string, AttributeValue> | undefined
     do {
       const page: QueryCommandOutput = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': rulesPk, ...(prefix === undefined && projection === undefined ? {} : { '#sk': rulesSk }) },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':pk': { S: partition }, ...(prefix === undefined ? {} : { ':prefix': { S: prefix } }) },
-          ...(projection === undefined ? {} : { ProjectionExpression: projection.replace(rulesSk, '#sk') }),
+          ...(projection === undefined ? {} : { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', ') }),
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),

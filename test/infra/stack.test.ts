@@ -139,8 +139,8 @@ describe('tables', () => {
 
 describe('stages', () => {
   // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
-  const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']
-  const statefulCount = 16
+  const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::Cognito::UserPool']
+  const statefulCount = 19
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 
@@ -173,6 +173,9 @@ describe('stages', () => {
       RulesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.rules) } }),
       QuarantineTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.quarantine) } }),
       CasesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.cases) } }),
+      CaseApiUrl: expect.objectContaining({ Value: expect.anything() }),
+      UserPoolId: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.caseApi.userPool) } }),
+      UserPoolClientId: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.caseApi.userPoolClient) } }),
       ScorerFunctionName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.scorer) } }),
       DeadLetterQueueUrl: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.deadLetterQueue) } }),
     })

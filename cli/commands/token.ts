@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util'
+import { defaultDataDir, devAudience, devGroups, devIssuer, devJwksPath, devSigningKey, lifetimeSeconds, signDevToken, type DevGroup } from '../../local/dev-tokens.ts'
+import { UsageError } from '../usage-error.ts'
+
+export const tokenUsage = `vigil token --role analyst|supervisor [--user NAME] [--expires 1h] [--id-token] [--data-dir DIR]
+
+Prints a development JWT for the local case API, shaped like a Cognito user pool token: the user
+(default: the role's name) in the role's group ("cognito:groups"), issuer ${devIssuer},
+audience ${devAudience}. It is signed with the local key in <data-dir>/dev-jwks.json (default
+${defaultDataDir}), created on first use; the local API server trusts that key, and no deployed API does.
+An access token by default (user in "username", audience in "client_id"); --id-token prints an ID
+token instead (user in "cognito:username", audience in "aud"). --expires takes seconds or 15m, 1h, 7d
+(default 1h, as Cognito).
+
+  curl -H "Authorization: Bearer $(npx vigil token --role analyst)" http://127.0.0.1:PORT/cases`
+
+export async function token(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      user: { type: 'string' },
+      expires: { type: 'string', default: '1h' },
+      'id-token': { type: 'boolean', default: false },
+      'data-dir': { type: 'string', default: defaultDataDir },
+    },
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, tokenUsage)
+  const role = values.role
+  if (!role || !(devGroups as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${devGroups.join(', ')}`, tokenUsage)
+  const username = values.user ?? role
+  if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u.test(username)) throw new UsageError('--user must be 1 to 128 characters without spaces', tokenUsage)
+  let expiresIn: number
+  try {
+    expiresIn = lifetimeSeconds(values.expires)
+  } catch {
+    throw new UsageError('--expires must be seconds or a duration like 15m, 1h, 7d', tokenUsage)
+  }
+
+  const key = await devSigningKey({ dataDir: values['data-dir'] })
+  const jwt = await signDevToken(key, { username, groups: [role as DevGroup], expiresIn, tokenUse: values['id-token'] ? 'id' : 'access' })
+  // The token alone on stdout, so that $(vigil token …) is the token; where it came from on stderr.
+  process.stdout.write(`${jwt}\n`)
+  if (process.stderr.isTTY) process.stderr.write(`${role} token for ${username}, valid ${expiresIn} s, signed with ${devJwksPath(values['data-dir'])} (kid ${key.kid})\n`)
+  return 0
+}

@@ -1,0 +1,38 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SFNClient } from '@aws-sdk/client-sfn'
+import { z } from 'zod'
+import { tableSchemas } from '../../lib/table-schema.ts'
+import { DynamoCaseQueries, DynamoDecisionQueries, DynamoRuleAdmin } from '../aws/case-queries.ts'
+import { DynamoCaseStore } from '../aws/case-store.ts'
+import { dynamoDbClient } from '../aws/clients.ts'
+import { StepFunctionsWorkflow } from '../aws/workflow.ts'
+import type { CaseApiDeps } from './app.ts'
+import type { WorkflowPort } from './case-commands.ts'
+
+const configSchema = z.object({
+  [tableSchemas.cases.envVar]: z.string().min(1),
+  [tableSchemas.decisions.envVar]: z.string().min(1),
+  [tableSchemas.rules.envVar]: z.string().min(1),
+})
+
+/**
+ * The case API's adapters from its environment (the three table names). `dynamo`, `workflow` and
+ * `now` are injectable, so the local server can point it at the emulators and its own workflow.
+ */
+export function caseApiDependencies(
+  env: Record<string, string | undefined>,
+  options: { dynamo?: DynamoDBClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError'] } = {},
+): CaseApiDeps {
+  const config = configSchema.parse(env)
+  const dynamo = options.dynamo ?? dynamoDbClient()
+  const cases = config[tableSchemas.cases.envVar]!
+  return {
+    cases: new DynamoCaseStore(dynamo, cases),
+    queue: new DynamoCaseQueries(dynamo, cases),
+    decisions: new DynamoDecisionQueries(dynamo, config[tableSchemas.decisions.envVar]!),
+    rules: new DynamoRuleAdmin(dynamo, config[tableSchemas.rules.envVar]!),
+    workflow: options.workflow ?? new StepFunctionsWorkflow(new SFNClient({})),
+    now: options.now ?? Date.now,
+    ...(options.onError ? { onError: options.onError } : {}),
+  }
+}

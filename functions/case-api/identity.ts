@@ -1,0 +1,47 @@
+/**
+ * Who is calling, from the claims API Gateway's JWT authorizer verified. The signature, issuer,
+ * audience and expiry were checked before the handler runs; this only reads the claims.
+ */
+import { usernameSchema, type Actor } from '../core/cases/index.ts'
+import type { CaseApiRole } from './routes.ts'
+
+export type Claims = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>
+
+export type Caller = { ok: true; actor: Actor & { role: CaseApiRole }; subject: string | undefined } | { ok: false; status: 401 | 403; detail: string }
+
+/**
+ * The groups of a `cognito:groups` claim, in every form it arrives in: a JSON array (the token
+ * itself), API Gateway's flattening of an array claim (`[analyst supervisor]`), or a space- or
+ * comma-separated string.
+ */
+export function groupsOf(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string').map((group) => group.trim()).filter(Boolean)
+  if (typeof claim !== 'string') return []
+  let text = claim.trim()
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1)
+  return text
+    .split(/[\s,]+/)
+    .map((group) => group.replace(/^["']|["']$/g, ''))
+    .filter(Boolean)
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined)
+
+/**
+ * The caller's actor: the user name (`username`, else `cognito:username`, else `sub`) and the
+ * highest role among their groups. No claims → 401; claims without a usable name → 401; no
+ * `analyst` or `supervisor` group → 403.
+ */
+export function callerOf(claims: Claims | undefined): Caller {
+  if (!claims || Object.keys(claims).length === 0) return { ok: false, status: 401, detail: 'a bearer token is required' }
+  const name = text(claims.username) ?? text(claims['cognito:username']) ?? text(claims.sub)
+  const username = usernameSchema.safeParse(name)
+  if (!username.success) return { ok: false, status: 401, detail: 'the token names no user (username, cognito:username or sub)' }
+  const groups = groupsOf(claims['cognito:groups'])
+  const role: CaseApiRole | undefined = groups.includes('supervisor') ? 'supervisor' : groups.includes('analyst') ? 'analyst' : undefined
+  if (!role) return { ok: false, status: 403, detail: 'the caller is in neither the analyst nor the supervisor group' }
+  return { ok: true, actor: { username: username.data, role }, subject: text(claims.sub) }
+}
+
+/** Whether `actual` satisfies a route's least role: a supervisor may do what an analyst may. */
+export const hasRole = (actual: CaseApiRole, required: CaseApiRole): boolean => required === 'analyst' || actual === 'supervisor'

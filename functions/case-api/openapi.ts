@@ -1,0 +1,252 @@
+/**
+ * The OpenAPI 3.1 document of the case API, generated from the route list and the zod schemas
+ * the handler validates with (`z.toJSONSchema`, JSON Schema 2020-12, OpenAPI 3.1's dialect), so
+ * the document cannot drift from what the handler accepts.
+ */
+import { z } from 'zod'
+import { caseApiRoutes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
+import {
+  activationResponseSchema,
+  caseIdParam,
+  caseListSchema,
+  caseResponseSchema,
+  caseSummaryResponseSchema,
+  decisionRequestSchema,
+  decisionResponseSchema,
+  emptyQuerySchema,
+  issueSchema,
+  listCasesQuerySchema,
+  noteRequestSchema,
+  openApiResponseSchema,
+  problemSchema,
+  ruleSetBodySchema,
+  ruleSetsResponseSchema,
+  ruleSetVersionSchema,
+  ruleStatsQuerySchema,
+  ruleStatsResponseSchema,
+  transactionIdParam,
+  versionParam,
+} from './schemas.ts'
+
+type ObjectSchema = z.ZodObject<z.ZodRawShape>
+
+/** What the handler does per operation: its parameters, body and responses. */
+export interface OperationSpec {
+  summary: string
+  description?: string
+  path?: Record<string, z.ZodType>
+  query: ObjectSchema
+  body?: z.ZodType
+  success: { status: 200 | 201; description: string; schema: z.ZodType }
+  /** Error statuses besides the ones every route can answer (400, 401, 403, 404, 405, 413, 500). */
+  errors?: readonly number[]
+}
+
+const commandErrors = [409] as const
+
+export const operations: Record<CaseApiOperation, OperationSpec> = {
+  listCases: {
+    summary: 'The analysts\' queue',
+    description: 'Cases of the given statuses (default: open, in_review, escalated), oldest SLA deadline first, a page at a time.',
+    query: listCasesQuerySchema,
+    success: { status: 200, description: 'A page of cases', schema: caseListSchema },
+  },
+  getCase: {
+    summary: 'A case in full',
+    path: { id: caseIdParam },
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'The case', schema: caseResponseSchema },
+  },
+  claimCase: {
+    summary: 'Claim a case',
+    description: 'Open or escalated → in_review, held by the caller. No body.',
+    path: { id: caseIdParam },
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'The claimed case', schema: caseResponseSchema },
+    errors: commandErrors,
+  },
+  addNote: {
+    summary: 'Add a note to a case',
+    path: { id: caseIdParam },
+    query: emptyQuerySchema,
+    body: noteRequestSchema,
+    success: { status: 200, description: 'The case with the note', schema: caseResponseSchema },
+    errors: [409, 415],
+  },
+  decideCase: {
+    summary: 'Decide a case',
+    description: 'In review or escalated → closed with the verdict, which resumes the case workflow (block list, label). The assignee or a supervisor decides.',
+    path: { id: caseIdParam },
+    query: emptyQuerySchema,
+    body: decisionRequestSchema,
+    success: { status: 200, description: 'The closed case', schema: caseResponseSchema },
+    errors: [409, 415],
+  },
+  getDecision: {
+    summary: 'The scorer\'s decision on a transaction',
+    path: { id: transactionIdParam },
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'The decision, with the analysts\' label if there is one', schema: decisionResponseSchema },
+  },
+  listRuleSets: {
+    summary: 'The active rule set and every stored version',
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'Rule-set versions', schema: ruleSetsResponseSchema },
+  },
+  putRuleSet: {
+    summary: 'Store a new rule-set version (supervisors)',
+    description: 'Validated and compiled first: a broken rule set is a 400 listing every issue with the rule id, line and column. The version is stored, not activated.',
+    query: emptyQuerySchema,
+    body: ruleSetBodySchema,
+    success: { status: 201, description: 'The stored version', schema: ruleSetVersionSchema },
+    errors: [409, 415],
+  },
+  ruleStats: {
+    summary: 'Per-rule hits, label counts and precision',
+    description: 'For each rule of the active version (or `version`): how often it fired, the analysts\' verdicts on cases it fired on, and precision = fraud / (fraud + legitimate).',
+    query: ruleStatsQuerySchema,
+    success: { status: 200, description: 'Per-rule statistics', schema: ruleStatsResponseSchema },
+  },
+  activateRuleSet: {
+    summary: 'Activate a stored version, or roll back to one (supervisors)',
+    path: { version: versionParam },
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'The active version now, and the one it replaced', schema: activationResponseSchema },
+    errors: [409],
+  },
+  openApi: {
+    summary: 'This document',
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'The OpenAPI 3.1 document', schema: openApiResponseSchema },
+  },
+}
+
+const errorDescriptions: Record<number, string> = {
+  400: 'Invalid input: malformed JSON, or a body, query or path that fails validation (every failing path in `issues`)',
+  401: 'No or an invalid bearer token',
+  403: 'The caller\'s role may not do this',
+  404: 'No such resource or route',
+  405: 'The path exists, but not with this method',
+  409: 'The request conflicts with the current state (a concurrent change, a closed case, an existing version)',
+  413: 'The body exceeds the route\'s limit',
+  415: 'The body is not JSON',
+  500: 'An unexpected error',
+}
+
+const commonErrors = [400, 401, 403, 404, 405, 413, 500]
+
+/** Components, named once: referenced from operations and from each other. */
+const components: Record<string, z.ZodType> = {
+  Problem: problemSchema,
+  Issue: issueSchema,
+  Case: caseResponseSchema,
+  CaseSummary: caseSummaryResponseSchema,
+  CaseList: caseListSchema,
+  NoteRequest: noteRequestSchema,
+  DecisionRequest: decisionRequestSchema,
+  StoredDecision: decisionResponseSchema,
+  RuleSet: ruleSetBodySchema,
+  RuleSetVersion: ruleSetVersionSchema,
+  RuleSets: ruleSetsResponseSchema,
+  Activation: activationResponseSchema,
+  RuleStats: ruleStatsResponseSchema,
+  OpenApiDocument: openApiResponseSchema,
+}
+
+type JsonSchema = Record<string, unknown>
+
+// Requests are described as clients send them; responses are the same shapes (no defaults or
+// transforms apply to what the handler returns), so one input-side pass describes both.
+const options = { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' } as const
+
+function withoutDialect(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, $id: _id, ...rest } = schema
+  return rest
+}
+
+function componentSchemas(): { schemas: Record<string, JsonSchema>; refs: Map<z.ZodType, string> } {
+  const registry = z.registry<{ id: string }>()
+  const refs = new Map<z.ZodType, string>()
+  for (const [id, schema] of Object.entries(components)) {
+    registry.add(schema, { id })
+    refs.set(schema, `#/components/schemas/${id}`)
+  }
+  const generated = z.toJSONSchema(registry, { ...options, uri: (id) => `#/components/schemas/${id}` }).schemas as Record<string, JsonSchema>
+  const schemas: Record<string, JsonSchema> = {}
+  for (const [id, schema] of Object.entries(generated)) {
+    if (id === '__shared') {
+      // Schemas used twice without a name: their $refs point at `#/components/schemas/__shared#/$defs/…`.
+      schemas[id] = schema
+      continue
+    }
+    schemas[id] = withoutDialect(schema)
+  }
+  return { schemas, refs }
+}
+
+function schemaOf(schema: z.ZodType, refs: Map<z.ZodType, string>): JsonSchema {
+  const ref = refs.get(schema)
+  return ref ? { $ref: ref } : withoutDialect(z.toJSONSchema(schema, options) as JsonSchema)
+}
+
+function parameters(spec: OperationSpec, refs: Map<z.ZodType, string>): JsonSchema[] {
+  const out: JsonSchema[] = []
+  const parameter = (name: string, where: 'path' | 'query', field: z.ZodType, required: boolean) => {
+    const { description, ...schema } = schemaOf(field, refs)
+    out.push({ name, in: where, required, ...(description ? { description } : {}), schema })
+  }
+  for (const [name, field] of Object.entries(spec.path ?? {})) parameter(name, 'path', field, true)
+  for (const [name, field] of Object.entries(spec.query.shape)) parameter(name, 'query', field as z.ZodType, !(field as z.ZodType).safeParse(undefined).success)
+  return out
+}
+
+function operation(route: CaseApiRoute, spec: OperationSpec, refs: Map<z.ZodType, string>): JsonSchema {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+  const responses: Record<string, unknown> = {
+    [String(spec.success.status)]: { description: spec.success.description, content: { 'application/json': { schema: schemaOf(spec.success.schema, refs) } } },
+  }
+  for (const status of [...new Set([...commonErrors, ...(spec.errors ?? [])])].sort((a, b) => a - b)) {
+    responses[String(status)] = { description: errorDescriptions[status] ?? 'An error', content: problem }
+  }
+  return {
+    operationId: route.operationId,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    tags: [route.path === '/openapi.json' ? 'meta' : route.path.split('/')[1]],
+    security: [{ bearerAuth: [] }],
+    'x-vigil-role': route.role,
+    parameters: parameters(spec, refs),
+    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, refs) } } } } : {}),
+    responses,
+  }
+}
+
+let cached: JsonSchema | undefined
+
+/** The document (built once per process). */
+export function openApiDocument(): JsonSchema {
+  if (cached) return cached
+  const { schemas, refs } = componentSchemas()
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const route of caseApiRoutes) {
+    paths[route.path] ??= {}
+    paths[route.path]![route.method.toLowerCase()] = operation(route, operations[route.operationId], refs)
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Vigil case review API',
+      version: '1.0.0',
+      description:
+        'Analysts review the cases the scorer opened: list, claim, note and decide them; supervisors manage rule sets. Every route takes a JWT bearer token; `x-vigil-role` names the least role (a `cognito:groups` group) it needs. Errors are application/problem+json.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access or ID token from the Cognito user pool' } },
+      schemas,
+    },
+  }
+  return cached
+}

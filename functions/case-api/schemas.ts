@@ -1,0 +1,160 @@
+/**
+ * The case API's wire schemas: what the handler validates requests with, what its responses
+ * satisfy (the tests parse them), and what the OpenAPI document is generated from.
+ */
+import { z } from 'zod'
+import { caseSchema, caseStatuses, caseSummarySchema, priorities, usernameSchema } from '../core/cases/index.ts'
+import { decisionSchema } from '../core/decision.ts'
+import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
+import { transactionSchema } from '../core/transaction.ts'
+import { apiDecideCommandSchema, apiFreeTextSchema } from './free-text.ts'
+
+// ---------------------------------------------------------------------------------------------
+// Problems (RFC 9457)
+// ---------------------------------------------------------------------------------------------
+
+export const issueSchema = z
+  .strictObject({
+    path: z.string().describe('Where in the body, query or path the problem is: `reason`, `rules[2].when`, `limit`'),
+    message: z.string(),
+    ruleId: z.string().optional().describe('For rule-set issues: the rule whose expression failed'),
+    line: z.int().positive().optional().describe('Line in the rule\'s `when` expression'),
+    column: z.int().positive().optional().describe('Column in the rule\'s `when` expression'),
+  })
+  
+export type ApiIssue = z.infer<typeof issueSchema>
+
+export const problemSchema = z
+  .strictObject({
+    type: z.string().describe('A URN naming the kind of problem: `urn:vigil:problem:<code>`'),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    issues: z.array(issueSchema).optional().describe('Every failing input, with its path'),
+  })
+  .describe('An error, as application/problem+json (RFC 9457)')
+export type Problem = z.infer<typeof problemSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Path and query parameters
+// ---------------------------------------------------------------------------------------------
+
+export const caseIdParam = caseSchema.shape.caseId
+export const transactionIdParam = transactionSchema.shape.transactionId
+export const versionParam = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer')
+  .transform(Number)
+  .describe('A rule-set version number')
+
+/** `a,b,c` (or a repeated parameter, which API Gateway joins with commas) as a de-duplicated list. */
+const commaList = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z
+    .string()
+    .transform((text) => [...new Set(text.split(',').map((part) => part.trim()))])
+    .pipe(z.array(z.enum(values)).min(1))
+    .transform((chosen) => values.filter((value) => chosen.includes(value)) as T[number][])
+    .describe(`One or more ${what}, comma-separated: ${values.join(', ')}`)
+
+export const openStatuses = ['open', 'in_review', 'escalated'] as const
+
+export const listCasesQuerySchema = z.strictObject({
+  status: commaList(caseStatuses, 'statuses').optional().describe(`Statuses to list, comma-separated (${caseStatuses.join(', ')}); default: ${openStatuses.join(',')}`),
+  priority: commaList(priorities, 'priorities').optional().describe(`Only these priorities, comma-separated (${priorities.join(', ')})`),
+  assignee: usernameSchema.optional().describe('Only cases held (or last held) by this user'),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
+    .transform(Number)
+    .pipe(z.int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'))
+    .optional()
+    .describe('Cases per page, 1–100; default 25'),
+  cursor: z.string().max(4096).optional().describe('The `cursor` of the previous page, with the same filters'),
+})
+export type ListCasesQuery = z.infer<typeof listCasesQuerySchema>
+
+export const ruleStatsQuerySchema = z.strictObject({
+  version: versionParam.optional().describe('A stored version; default: the active one'),
+})
+
+export const emptyQuerySchema = z.strictObject({})
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies
+// ---------------------------------------------------------------------------------------------
+
+export const noteRequestSchema = z.strictObject({ text: apiFreeTextSchema })
+export const decisionRequestSchema = apiDecideCommandSchema
+/** A rule set as uploaded and stored (durations as text, modes optional). */
+export const ruleSetBodySchema = ruleSetSchema
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+export const caseResponseSchema = caseSchema.describe('A case in full: the tokenized transaction (never a PAN), the decision with its fired rules and the values they read, notes and audit trail')
+export const caseSummaryResponseSchema = caseSummarySchema
+
+export const caseListSchema = z
+  .strictObject({
+    items: z.array(caseSummaryResponseSchema),
+    cursor: z.string().optional().describe('Present when more cases follow: pass it back as `cursor`'),
+  })
+  .describe('Cases, oldest SLA deadline first')
+
+export const decisionResponseSchema = z
+  .strictObject({
+    decision: decisionSchema,
+    label: z
+      .strictObject({
+        verdict: z.enum(['fraud', 'legitimate']),
+        labeledAt: z.string().optional(),
+        caseId: z.string().optional(),
+      })
+      .optional()
+      .describe('The analysts\' verdict on the transaction, once a case about it was decided'),
+  })
+  
+
+export const ruleSetVersionSchema = z
+  .strictObject({
+    version: z.int().positive(),
+    active: z.boolean(),
+    createdAt: z.string().optional(),
+    createdBy: z.string().optional(),
+  })
+  
+
+export const ruleSetsResponseSchema = z
+  .strictObject({
+    active: z.strictObject({ version: z.int().positive(), ruleSet: ruleSetBodySchema }).nullable().describe('The version the scorers run, or null before the first activation'),
+    versions: z.array(ruleSetVersionSchema).describe('Every stored version, oldest first'),
+  })
+  
+
+export const activationResponseSchema = z
+  .strictObject({
+    active: z.int().positive(),
+    previous: z.int().positive().nullable(),
+  })
+  .describe('The scorers pick the new version up within their refresh interval')
+
+export const ruleStatsResponseSchema = z
+  .strictObject({
+    version: z.int().positive(),
+    active: z.boolean(),
+    note: z.string().describe('What the figures count, and what they do not (yet)'),
+    rules: z.array(
+      z.strictObject({
+        id: z.string(),
+        mode: z.enum(ruleModes).optional(),
+        hits: z.int().nonnegative().describe('Decisions the rule fired in under this version, as the scorer counts them (see `note`)'),
+        fraud: z.int().nonnegative().describe('Cases this rule fired on that analysts decided as fraud'),
+        legitimate: z.int().nonnegative().describe('Cases this rule fired on that analysts decided as legitimate'),
+        precision: z.number().min(0).max(1).nullable().describe('fraud / (fraud + legitimate); null without a labeled case'),
+      }),
+    ),
+  })
+  
+
+export const openApiResponseSchema = z.looseObject({ openapi: z.string() })

@@ -1,0 +1,231 @@
+import { fileURLToPath } from 'node:url'
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import * as cognito from 'aws-cdk-lib/aws-cognito'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kms from 'aws-cdk-lib/aws-kms'
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
+import { Construct } from 'constructs'
+import { caseApiRoutes, type CaseApiRole } from '../functions/case-api/routes.ts'
+import type { CaseApiConfig } from './config.ts'
+import { nodeFunction } from './node-function.ts'
+import { tableSchemas } from './table-schema.ts'
+import type { Tables } from './tables.ts'
+
+/** The API handler's entry (exports `handler`); its routes are `caseApiRoutes`. */
+export const caseApiEntry = fileURLToPath(new URL('../functions/case-api/handler.ts', import.meta.url))
+
+/**
+ * The user pool's groups, one per role (the group name is the role); the handler reads them from
+ * `cognito:groups`. Precedence: the lower number wins where Cognito picks one group (a role ARN).
+ */
+export const caseApiGroups: Readonly<Record<CaseApiRole, { readonly description: string; readonly precedence: number }>> = {
+  supervisor: { description: 'Supervisors: everything analysts do, decide any case, edit and activate rule sets', precedence: 1 },
+  analyst: { description: 'Analysts: review, claim, note and decide cases; read decisions and rules', precedence: 2 },
+}
+
+export interface CaseApiProps {
+  readonly tables: Tables
+  /** The case workflow the API resumes (SendTaskSuccess with the analyst's verdict). */
+  readonly stateMachine: sfn.IStateMachine
+  /** Encrypts the function's and the access log groups (operational data, never cardholder data). */
+  readonly operationsKey: kms.IKey
+  readonly settings: CaseApiConfig
+  readonly logRetention: logs.RetentionDays
+  /** Applied to the user pool and the log groups; RETAIN also protects the user pool from deletion. */
+  readonly removalPolicy: RemovalPolicy
+}
+
+/**
+ * The analysts' case-review API: an API Gateway HTTP API whose every route requires a JWT from the
+ * analysts' Cognito user pool, in front of one Lambda that serves all routes.
+ *
+ * - **Users.** A user pool only administrators add users to (no self sign-up), with a 14-character
+ *   password policy, optional TOTP MFA (no SMS: that would need an SNS role and a sending budget),
+ *   e-mail recovery, and two groups, `analyst` and `supervisor`. Feature plan Lite: threat
+ *   protection (advanced security) needs the Plus plan, priced per active user, and a handful of
+ *   analysts signing in with passwords and TOTP do not need it. One app client without a secret
+ *   (a browser or CLI cannot keep one), SRP or user-password sign-in, no OAuth/hosted UI, tokens
+ *   valid 1 hour, refresh tokens 12 hours (a shift), revocable.
+ * - **Authorization.** An HTTP API JWT authorizer trusts the pool as issuer
+ *   (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) and the app client as the only
+ *   audience (`aud` of ID tokens, `client_id` of access tokens), and is the API's default: no route
+ *   exists without it. Roles are the handler's business: the authorizer proves who the caller is,
+ *   the handler reads `cognito:groups` and refuses what the role may not do.
+ * - **The function.** Its own role and log group; table names and the state machine ARN in its
+ *   environment; cases read/write, decisions read, rules read/write (rule sets and their stats) and
+ *   `states:SendTaskSuccess`/`SendTaskFailure`/`SendTaskHeartbeat` on the case workflow, from
+ *   `grant*` only. Its timeout (10 s) is well within the integration's (30 s), so a slow request
+ *   fails in the function, logged, rather than as a bare 503 from API Gateway.
+ * - **The stage.** `$default`, auto-deployed, throttled (vigil:apiThrottleRateLimit /
+ *   vigil:apiThrottleBurstLimit), with JSON access logs to a KMS-encrypted log group. CORS only
+ *   for the origins of vigil:corsOrigins; none by default.
+ */
+export class CaseApi extends Construct {
+  readonly userPool: cognito.UserPool
+  readonly userPoolClient: cognito.UserPoolClient
+  readonly groups: Readonly<Record<CaseApiRole, cognito.UserPoolGroup>>
+  readonly handler: NodejsFunction
+  readonly logGroup: logs.LogGroup
+  readonly accessLogGroup: logs.LogGroup
+  readonly authorizer: HttpJwtAuthorizer
+  readonly api: apigwv2.HttpApi
+  readonly stage: apigwv2.HttpStage
+  readonly routes: readonly apigwv2.HttpRoute[]
+  /** The issuer the authorizer accepts. */
+  readonly issuer: string
+
+  constructor(scope: Construct, id: string, props: CaseApiProps) {
+    super(scope, id)
+    const { tables, stateMachine, operationsKey, settings, removalPolicy } = props
+    const stack = Stack.of(this)
+    const stackName = stack.stackName
+
+    // --- Users ----------------------------------------------------------------------------------
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.LITE,
+      userInvitation: {
+        emailSubject: `Your Vigil (${stackName}) analyst account`,
+        emailBody: 'Your Vigil user name is {username} and your temporary password is {####}. You will choose a new password at first sign-in.',
+      },
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+    })
+    this.userPoolClient = this.userPool.addClient('AppClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true, userPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    })
+    this.groups = Object.fromEntries(
+      (Object.entries(caseApiGroups) as [CaseApiRole, (typeof caseApiGroups)[CaseApiRole]][]).map(([role, { description, precedence }]) => [
+        role,
+        this.userPool.addGroup(`${role[0]!.toUpperCase()}${role.slice(1)}Group`, { groupName: role, description, precedence }),
+      ]),
+    ) as Record<CaseApiRole, cognito.UserPoolGroup>
+
+    // --- The function ---------------------------------------------------------------------------
+    const logGroup = (logGroupId: string) => new logs.LogGroup(this, logGroupId, { retention: props.logRetention, encryptionKey: operationsKey, removalPolicy })
+    this.logGroup = logGroup('HandlerLogs')
+    const role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the case API Lambda` })
+    this.logGroup.grantWrite(role)
+    this.handler = nodeFunction(this, 'Handler', {
+      description: `${stackName}: the analysts' case-review API (every route of the HTTP API)`,
+      entry: caseApiEntry,
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      role,
+      logGroup: this.logGroup,
+      environment: {
+        [tableSchemas.cases.envVar]: tables.cases.tableName,
+        [tableSchemas.decisions.envVar]: tables.decisions.tableName,
+        [tableSchemas.rules.envVar]: tables.rules.tableName,
+        VIGIL_ESCALATION_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'vigil-case-api',
+        POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+      },
+    })
+    tables.cases.grantReadWriteData(this.handler)
+    tables.decisions.grantReadData(this.handler)
+    tables.rules.grantReadWriteData(this.handler)
+    stateMachine.grantTaskResponse(this.handler)
+
+    // --- The API --------------------------------------------------------------------------------
+    this.issuer = `https://cognito-idp.${stack.region}.amazonaws.com/${this.userPool.userPoolId}`
+    this.authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', this.issuer, {
+      authorizerName: 'cognito-analysts',
+      identitySource: ['$request.header.Authorization'],
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+    })
+    const methods = [...new Set(caseApiRoutes.map((route) => route.method))]
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: `${stackName}: the analysts' case-review API`,
+      createDefaultStage: false,
+      defaultAuthorizer: this.authorizer,
+      ...(settings.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...settings.corsOrigins],
+              allowMethods: methods.map((method) => apigwv2.CorsHttpMethod[method]),
+              allowHeaders: ['authorization', 'content-type'],
+              allowCredentials: false, // bearer tokens, no cookies
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    })
+
+    this.accessLogGroup = logGroup('AccessLogs')
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        // No token, no body, no query string: the caller is named by `sub` only.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    })
+
+    const integration = new HttpLambdaIntegration('Handler', this.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 })
+    this.routes = caseApiRoutes.map(
+      (route) =>
+        new apigwv2.HttpRoute(this, `Route${route.operationId[0]!.toUpperCase()}${route.operationId.slice(1)}`, {
+          httpApi: this.api,
+          routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
+          integration,
+          authorizer: this.authorizer,
+        }),
+    )
+  }
+
+  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url
+  }
+}

@@ -1,0 +1,263 @@
+import { App } from 'aws-cdk-lib'
+import { describe, expect, it } from 'vitest'
+import { caseApiRoutes, routeKey } from '../../functions/case-api/routes.ts'
+import { caseApiEntry, caseApiGroups } from '../../lib/case-api.ts'
+import { caseApiDefaults, contextKeys, readVigilConfig } from '../../lib/config.ts'
+import { tableSchemas } from '../../lib/table-schema.ts'
+import { cdkJson, synth, type Statement } from '../support/synth.ts'
+
+const dev = synth()
+const api = dev.stack.caseApi
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: dev.logicalId(construct) })
+
+describe('routes and the JWT authorizer', () => {
+  const routes = () => dev.ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties)
+
+  it('registers exactly the routes of caseApiRoutes, and no $default catch-all', () => {
+    expect(routes().map((r) => r.RouteKey).sort()).toEqual(caseApiRoutes.map(routeKey).sort())
+    expect(routes().map((r) => r.RouteKey)).not.toContain('$default')
+    for (const r of routes()) expect(r.ApiId).toEqual(ref(api.api))
+  })
+
+  it('puts the JWT authorizer on every route: no route without authorization', () => {
+    const [authorizerId] = dev.only('AWS::ApiGatewayV2::Authorizer')
+    expect(routes().length).toBeGreaterThan(0)
+    for (const r of routes()) {
+      expect(r.AuthorizationType).toBe('JWT')
+      expect(r.AuthorizerId).toEqual({ Ref: authorizerId })
+      expect(r.AuthorizationScopes).toBeUndefined() // ID and access tokens both accepted; roles are checked by the handler
+    }
+    // The authorizer is also the API's default, so a route added later cannot be left open.
+    expect(api.api.defaultAuthorizer).toBe(api.authorizer)
+  })
+
+  it('trusts the user pool as issuer and its app client as the only audience, from the Authorization header', () => {
+    const [, authorizer] = dev.only('AWS::ApiGatewayV2::Authorizer')
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      ApiId: ref(api.api),
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [ref(api.userPoolClient)],
+        Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(api.userPool)]] },
+      },
+    })
+  })
+
+  it('sends every route to the case API Lambda with payload format 2.0, each invoke permission scoped to its route', () => {
+    const [integrationId, integration] = dev.only('AWS::ApiGatewayV2::Integration')
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: dev.arnOf(api.handler),
+    })
+    for (const r of routes()) expect(r.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] })
+    const permissions = dev.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties).filter((p) => JSON.stringify(p.FunctionName).includes(dev.logicalId(api.handler)))
+    expect(permissions).toHaveLength(caseApiRoutes.length)
+    for (const permission of permissions) expect(permission.Principal).toBe('apigateway.amazonaws.com')
+    // arn:…:execute-api:<region>:<account>:<api id>/*/*<route path>: this API, any stage, that route's path only.
+    const scopes = permissions.map((p) => {
+      const parts = p.SourceArn['Fn::Join'][1] as unknown[]
+      expect(parts).toContainEqual(ref(api.api))
+      return parts.at(-1)
+    })
+    expect(scopes.sort()).toEqual(caseApiRoutes.map((r) => `/*/*${r.path}`).sort())
+  })
+})
+
+describe('user pool', () => {
+  it('admits only users an administrator creates, with a strong password policy and optional TOTP MFA', () => {
+    const pool = dev.resource(api.userPool).Properties
+    expect(pool.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true)
+    expect(pool.Policies.PasswordPolicy).toEqual({
+      MinimumLength: 14,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      TemporaryPasswordValidityDays: 3,
+    })
+    expect(pool.MfaConfiguration).toBe('OPTIONAL')
+    expect(pool.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA'])
+    expect(pool.SmsConfiguration).toBeUndefined()
+  })
+
+  it('stays on the Lite plan with no threat protection (advanced security) to pay for', () => {
+    const pool = dev.resource(api.userPool).Properties
+    expect(pool.UserPoolTier).toBe('LITE')
+    expect(pool.UserPoolAddOns).toBeUndefined()
+  })
+
+  it('has the groups analyst and supervisor, supervisor taking precedence', () => {
+    const groups = dev.ofType('AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties)
+    expect(groups.map((g) => g.GroupName).sort()).toEqual(['analyst', 'supervisor'])
+    expect(Object.keys(caseApiGroups).sort()).toEqual(['analyst', 'supervisor'])
+    for (const group of groups) expect(group.UserPoolId).toEqual(ref(api.userPool))
+    const precedence = Object.fromEntries(groups.map((g) => [g.GroupName, g.Precedence]))
+    expect(precedence.supervisor).toBeLessThan(precedence.analyst)
+  })
+
+  it('has one app client without a secret, signing in by SRP or password, with no OAuth flows', () => {
+    const [, client] = dev.only('AWS::Cognito::UserPoolClient')
+    expect(client.Properties).toMatchObject({
+      UserPoolId: ref(api.userPool),
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+    })
+    expect(client.Properties.AllowedOAuthFlows).toBeUndefined()
+    expect(client.Properties.CallbackURLs).toBeUndefined()
+  })
+
+  it('is destroyed with a dev stack, and retained and deletion-protected in prod', () => {
+    expect(dev.resource(api.userPool)).toMatchObject({ DeletionPolicy: 'Delete', Properties: { DeletionProtection: 'INACTIVE' } })
+    const prod = synth({ [contextKeys.stage]: 'prod' })
+    expect(prod.resource(prod.stack.caseApi.userPool)).toMatchObject({ DeletionPolicy: 'Retain', Properties: { DeletionProtection: 'ACTIVE' } })
+  })
+})
+
+describe('case API function', () => {
+  const fn = () => dev.resource(api.handler).Properties
+
+  it('runs functions/case-api/handler.ts on nodejs24.x arm64, timing out well before the integration does', () => {
+    expect(caseApiEntry).toMatch(/functions\/case-api\/handler\.ts$/)
+    expect(fn()).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 512, Timeout: 10 })
+    const [, integration] = dev.only('AWS::ApiGatewayV2::Integration')
+    expect(fn().Timeout * 1000).toBeLessThan(integration.Properties.TimeoutInMillis ?? 30_000)
+  })
+
+  it('gets the cases, decisions and rules table names and the state machine ARN', () => {
+    expect(fn().Environment.Variables).toEqual({
+      [tableSchemas.cases.envVar]: ref(dev.stack.tables.cases),
+      [tableSchemas.decisions.envVar]: ref(dev.stack.tables.decisions),
+      [tableSchemas.rules.envVar]: ref(dev.stack.tables.rules),
+      VIGIL_ESCALATION_STATE_MACHINE_ARN: ref(dev.stack.escalation.stateMachine),
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'vigil-case-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+    })
+  })
+
+  it('has its own role with exact grants: no * action, no * resource, no managed policy', () => {
+    const roleId = dev.logicalId(api.handler.role!)
+    expect(fn().Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] })
+    const role = dev.json.Resources[roleId]!.Properties
+    expect(role.ManagedPolicyArns).toBeUndefined()
+    expect(role.Policies).toBeUndefined()
+    const statements = dev.statementsOf(roleId)
+    expect(statements.length).toBeGreaterThan(0)
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow')
+      for (const action of [s.Action].flat()) expect(action).not.toMatch(/^\*$|:\*$/)
+      for (const resource of [s.Resource].flat()) expect(resource).not.toBe('*')
+    }
+  })
+
+  it('may write cases and rules, only read decisions, resume the workflow, and nothing else', () => {
+    const statements = dev.statementsOf(dev.logicalId(api.handler.role!))
+    const on = (resource: unknown) => statements.filter((s) => JSON.stringify(s.Resource).includes(JSON.stringify(resource)))
+    const actions = (list: Statement[]) => list.flatMap((s) => [s.Action].flat())
+    const tables = dev.stack.tables
+    expect(actions(on(dev.arnOf(tables.cases)))).toContain('dynamodb:PutItem')
+    expect(actions(on(dev.arnOf(tables.rules)))).toContain('dynamodb:PutItem')
+    expect(actions(on(dev.arnOf(tables.decisions)))).toContain('dynamodb:GetItem')
+    expect(actions(on(dev.arnOf(tables.decisions))).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([])
+    expect(actions(on(ref(dev.stack.escalation.stateMachine))).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'])
+    // Every statement is about its log group, the three tables (and the cases index), the tables key or the workflow.
+    const allowed = [api.logGroup, tables.cases, tables.decisions, tables.rules, tables.key, dev.stack.escalation.stateMachine].map((c) => dev.logicalId(c))
+    for (const s of statements) {
+      for (const resource of [s.Resource].flat()) expect(allowed.some((id) => JSON.stringify(resource).includes(`"${id}"`))).toBe(true)
+    }
+    for (const untouched of [tables.entityState, tables.quarantine, dev.stack.ingest.stream, dev.stack.scoring.tokenizationKey, dev.stack.ingest.key]) {
+      expect(JSON.stringify(statements)).not.toContain(dev.logicalId(untouched))
+    }
+  })
+})
+
+describe('logs', () => {
+  it('encrypts the function’s log group and the access log group with the operations key', () => {
+    for (const group of [api.logGroup, api.accessLogGroup]) {
+      expect(dev.resource(group).Properties).toMatchObject({ KmsKeyId: dev.arnOf(dev.stack.scoring.operationsKey), RetentionInDays: 30 })
+    }
+    expect(dev.resource(api.handler).Properties.LoggingConfig).toEqual({ LogGroup: ref(api.logGroup) })
+  })
+
+  it('writes JSON access logs of the $default stage without tokens, bodies or query strings', () => {
+    const [, stage] = dev.only('AWS::ApiGatewayV2::Stage')
+    expect(stage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, ApiId: ref(api.api) })
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual(dev.arnOf(api.accessLogGroup))
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format)
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', authorizerError: '$context.authorizer.error' })
+    expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|body|querystring|authorization/i)
+  })
+})
+
+describe('stage throttling', () => {
+  it('throttles the stage at 50 requests/s with bursts of 100 by default', () => {
+    expect(dev.only('AWS::ApiGatewayV2::Stage')[1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })
+  })
+
+  it('takes its limits from context', () => {
+    const { only } = synth({ [contextKeys.apiThrottleRateLimit]: '200', [contextKeys.apiThrottleBurstLimit]: 400 })
+    expect(only('AWS::ApiGatewayV2::Stage')[1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })
+  })
+
+  it.each([
+    [{ [contextKeys.apiThrottleRateLimit]: '0' }, /vigil:apiThrottleRateLimit must be an integer from 1 to 10000/],
+    [{ [contextKeys.apiThrottleBurstLimit]: '5001' }, /vigil:apiThrottleBurstLimit must be an integer from 1 to 5000/],
+  ])('refuses invalid limits %j', (context, message) => {
+    expect(() => synth(context)).toThrow(message)
+  })
+})
+
+describe('CORS', () => {
+  it('has no CORS configuration by default: no browser origin may call the API', () => {
+    expect(cdkJson.context[contextKeys.corsOrigins]).toEqual([])
+    expect(dev.only('AWS::ApiGatewayV2::Api')[1].Properties.CorsConfiguration).toBeUndefined()
+  })
+
+  it.each([
+    ['a JSON array', ['https://vigil.example.com', 'http://localhost:5173']],
+    ['a CLI string', 'https://vigil.example.com, http://localhost:5173'],
+    ['a CLI JSON string', '["https://vigil.example.com","http://localhost:5173"]'],
+  ])('allows exactly the origins of vigil:corsOrigins given as %s, for the routes’ methods and the Authorization header', (_, origins) => {
+    const { only } = synth({ [contextKeys.corsOrigins]: origins })
+    expect(only('AWS::ApiGatewayV2::Api')[1].Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['https://vigil.example.com', 'http://localhost:5173'],
+      AllowMethods: [...new Set(caseApiRoutes.map((r) => r.method))],
+      AllowHeaders: ['authorization', 'content-type'],
+      AllowCredentials: false,
+      MaxAge: 3600,
+    })
+  })
+
+  it.each(['*', 'https://*.example.com', 'https://vigil.example.com/', 'https://vigil.example.com/app', 'http://vigil.example.com', 'vigil.example.com', 'HTTPS://VIGIL.EXAMPLE.COM'])(
+    'refuses the origin %j',
+    (origin) => {
+      expect(() => synth({ [contextKeys.corsOrigins]: [origin] })).toThrow(/vigil:corsOrigins/)
+    },
+  )
+
+  it('matches the defaults written in cdk.json and lib/config.ts', () => {
+    expect(cdkJson.context).toMatchObject({
+      [contextKeys.corsOrigins]: caseApiDefaults.corsOrigins,
+      [contextKeys.apiThrottleRateLimit]: caseApiDefaults.throttle.rateLimit,
+      [contextKeys.apiThrottleBurstLimit]: caseApiDefaults.throttle.burstLimit,
+    })
+    expect(readVigilConfig(new App({ context: { 'aws:cdk:bundling-stacks': [] } }).node).caseApi).toEqual(caseApiDefaults)
+  })
+})
+
+describe('outputs', () => {
+  it('gives the API URL, the user pool id and the app client id', () => {
+    expect(dev.json.Outputs.CaseApiUrl!.Value).toEqual({
+      'Fn::Join': ['', ['https://', ref(api.api), '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+    })
+    expect(dev.json.Outputs.UserPoolId!.Value).toEqual(ref(api.userPool))
+    expect(dev.json.Outputs.UserPoolClientId!.Value).toEqual(ref(api.userPoolClient))
+  })
+})

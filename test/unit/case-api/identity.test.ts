@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { callerOf, groupsOf, hasRole } from '../../../functions/case-api/identity.ts'
+
+describe('groupsOf: every form a cognito:groups claim arrives in', () => {
+  it.each([
+    [['analyst', 'supervisor'], ['analyst', 'supervisor']],
+    ['[analyst supervisor]', ['analyst', 'supervisor']],
+    ['[analyst]', ['analyst']],
+    ['analyst supervisor', ['analyst', 'supervisor']],
+    ['analyst,supervisor', ['analyst', 'supervisor']],
+    ['analyst, supervisor', ['analyst', 'supervisor']],
+    ['["analyst","supervisor"]', ['analyst', 'supervisor']],
+    ['supervisor', ['supervisor']],
+    ['', []],
+    ['[]', []],
+    [undefined, []],
+    [42, []],
+    [[' analyst ', 7, ''], ['analyst']],
+  ])('%j → %j', (claim, groups) => {
+    expect(groupsOf(claim)).toEqual(groups)
+  })
+})
+
+describe('callerOf', () => {
+  it('401 without claims or without a user name', () => {
+    expect(callerOf(undefined)).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({})).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ username: 'x'.repeat(129), 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
+  })
+
+  it('403 for a user in neither group; substrings of a group do not count', () => {
+    expect(callerOf({ sub: 's', username: 'eve' })).toMatchObject({ ok: false, status: 403 })
+    expect(callerOf({ sub: 's', username: 'eve', 'cognito:groups': '[analysts supervisors-readonly]' })).toMatchObject({ ok: false, status: 403 })
+  })
+
+  it('names the user by username, then cognito:username, then sub; supervisor wins over analyst', () => {
+    expect(callerOf({ sub: 's1', username: 'ana', 'cognito:username': 'other', 'cognito:groups': ['analyst'] })).toMatchObject({ ok: true, actor: { username: 'ana', role: 'analyst' }, subject: 's1' })
+    expect(callerOf({ sub: 's2', 'cognito:username': 'bob', 'cognito:groups': '[analyst supervisor]' })).toMatchObject({ ok: true, actor: { username: 'bob', role: 'supervisor' } })
+    expect(callerOf({ sub: 'only-sub', 'cognito:groups': 'analyst' })).toMatchObject({ ok: true, actor: { username: 'only-sub', role: 'analyst' } })
+  })
+
+  it('a supervisor may do what an analyst may, not the reverse', () => {
+    expect(hasRole('supervisor', 'analyst')).toBe(true)
+    expect(hasRole('supervisor', 'supervisor')).toBe(true)
+    expect(hasRole('analyst', 'analyst')).toBe(true)
+    expect(hasRole('analyst', 'supervisor')).toBe(false)
+  })
+})
