@@ -5,14 +5,15 @@
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda'
 import type { z } from 'zod'
-import type { DynamoCaseQueries, DynamoDecisionQueries, DynamoRuleAdmin } from '../aws/case-queries.ts'
+import type { DynamoCaseQueries } from '../aws/case-queries.ts'
+import type { DynamoDecisionQueries } from '../aws/decision-queries.ts'
+import type { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import type { DynamoCaseStore } from '../aws/case-store.ts'
-import { summarize, type CaseStatus } from '../core/cases/index.ts'
+import { containsPan, summarize, type CaseStatus } from '../core/cases/index.ts'
 import { compileRuleSet, type RuleSetIssue } from '../core/rules/compile.ts'
 import { ruleSetSchema } from '../core/rules/rule-set.ts'
 import { claimCase, decideCase, noteCase, type CaseCommandDeps, type CaseCommandError, type WorkflowPort } from './case-commands.ts'
 import { decodeCursor, encodeCursor, type CaseListFilter } from './cursor.ts'
-import { mayContainPan } from './free-text.ts'
 import { checkBodySize, json, problem, readJsonBody, validate, type ApiResponse } from './http.ts'
 import { callerOf, hasRole, type Claims } from './identity.ts'
 import { openApiDocument, operations } from './openapi.ts'
@@ -251,16 +252,16 @@ function withRuleIds(issues: readonly RuleSetIssue[], input: unknown): ApiIssue[
 function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
   const issues: ApiIssue[] = []
   const message = 'looks like a card number; list card tokens (or refer to a card by its last four digits)'
-  if (input.description && mayContainPan(input.description)) issues.push({ path: 'description', message })
+  if (input.description && containsPan(input.description)) issues.push({ path: 'description', message })
   for (const [name, values] of Object.entries(input.lists ?? {})) {
     values.forEach((value, i) => {
-      if (mayContainPan(value)) issues.push({ path: `lists.${name}[${i}]`, message })
+      if (containsPan(value)) issues.push({ path: `lists.${name}[${i}]`, message })
     })
   }
   input.rules.forEach((rule, i) => {
-    if (mayContainPan(rule.description)) issues.push({ path: `rules[${i}].description`, message, ruleId: rule.id })
+    if (containsPan(rule.description)) issues.push({ path: `rules[${i}].description`, message, ruleId: rule.id })
     rule.tags?.forEach((tag, j) => {
-      if (mayContainPan(tag)) issues.push({ path: `rules[${i}].tags[${j}]`, message, ruleId: rule.id })
+      if (containsPan(tag)) issues.push({ path: `rules[${i}].tags[${j}]`, message, ruleId: rule.id })
     })
   })
   return issues

@@ -3,11 +3,10 @@
  * satisfy (the tests parse them), and what the OpenAPI document is generated from.
  */
 import { z } from 'zod'
-import { caseSchema, caseStatuses, caseSummarySchema, priorities, usernameSchema } from '../core/cases/index.ts'
+import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeTextSchema, priorities, usernameSchema } from '../core/cases/index.ts'
 import { decisionSchema } from '../core/decision.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
 import { transactionSchema } from '../core/transaction.ts'
-import { apiDecideCommandSchema, apiFreeTextSchema } from './free-text.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Problems (RFC 9457)
@@ -83,8 +82,8 @@ export const emptyQuerySchema = z.strictObject({})
 // Request bodies
 // ---------------------------------------------------------------------------------------------
 
-export const noteRequestSchema = z.strictObject({ text: apiFreeTextSchema })
-export const decisionRequestSchema = apiDecideCommandSchema
+export const noteRequestSchema = z.strictObject({ text: freeTextSchema })
+export const decisionRequestSchema = decideCommandSchema
 /** A rule set as uploaded and stored (durations as text, modes optional). */
 export const ruleSetBodySchema = ruleSetSchema
 
