@@ -38,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop()
+  await flow?.machine.close()
 })
 
 async function call(method: string, path: string, token: string | undefined, body?: unknown) {
@@ -77,6 +78,31 @@ describe('the case API over HTTP with the JWT authorizer', () => {
 
     const labeled = await call('GET', `/transactions/${decision.transactionId}/decision`, analyst)
     expect(labeled.body).toMatchObject({ decision: { transactionId: decision.transactionId }, label: { verdict: 'fraud' } })
+  })
+
+  it('pages through the queue with a cursor, oldest deadline first', async () => {
+    const ids = []
+    for (let i = 0; i < 3; i++) {
+      const { decision, transaction } = scored('review')
+      ids.push(flow.start(decision, transaction))
+    }
+    for (const id of ids) await flow.waitingFor(id, 'analyst')
+    const seen: string[] = []
+    const deadlines: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await call('GET', `/cases?status=open&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, analyst)
+      expect(page.status).toBe(200)
+      expect(page.body.items.length).toBeLessThanOrEqual(1)
+      for (const item of page.body.items) {
+        seen.push(item.caseId)
+        deadlines.push(item.slaDueAt)
+      }
+      cursor = page.body.cursor
+    } while (cursor)
+    expect(seen).toEqual(expect.arrayContaining(ids))
+    expect(deadlines).toEqual([...deadlines].sort())
+    expect((await call('GET', '/cases?cursor=not-a-cursor', analyst)).status).toBe(400)
   })
 
   it('answers 401 without a token or with a token for another audience, 403 to an analyst on a supervisor route', async () => {
