@@ -34,7 +34,7 @@ export interface EscalationProps {
  *     └ timeout → Escalate (priority up) → [decided meanwhile? → ApplyOutcome]
  *                 → NotifySupervisors (SNS) → AwaitSupervisor (task token, supervisor SLA)
  *                     └ timeout → Expire
- *   → ApplyOutcome (fraud: list the card | legitimate: unlist it) → RecordLabel → CloseCase
+ *   → ApplyOutcome (fraud: keep the card listed | legitimate: unlist it, MarkUnblocked) → RecordLabel → CloseCase
  *
  * Case logic runs in one task Lambda (the pure case model of functions/core/cases/); the block list
  * and the notification are direct service integrations, with no code of ours in between.
@@ -152,11 +152,13 @@ export class Escalation extends Construct {
 
     const closeCase = caseTask('CloseCase', 'close').next(new sfn.Succeed(this, 'Closed'))
     const recordLabel = caseTask('RecordLabel', 'label', sfn.JsonPath.DISCARD).next(closeCase)
+    const markUnblocked = caseTask('MarkUnblocked', 'markUnblocked').next(recordLabel)
     const applyOutcome = new sfn.Choice(this, 'ApplyOutcome')
       .when(sfn.Condition.stringEquals('$.verdict.outcome', 'fraud'), listCard('KeepCardListed').next(recordLabel))
-      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'legitimate'), unlistCard.next(recordLabel))
+      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'legitimate'), unlistCard.next(markUnblocked))
       .otherwise(closeCase)
-    unlistCard.addCatch(recordLabel, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD })
+    // Another case listed the card since: its listing stays, and this case no longer holds one.
+    unlistCard.addCatch(markUnblocked, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD })
     // Escalate and Expire return the case; a case an analyst decided in the meantime keeps that
     // decision, which becomes the verdict (the decision won the race with the timeout).
     const verdictOfCase = (stateId: string) =>

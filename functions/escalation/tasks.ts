@@ -1,11 +1,12 @@
 import { z } from 'zod'
-import { escalate, expire, labelOf, markBlocked, openCase, type Case, type CaseError, type SlaTable } from '../core/cases/index.ts'
+import { escalate, expire, labelOf, markBlocked, markUnblocked, openCase, type Case, type CaseError, type SlaTable } from '../core/cases/index.ts'
 import type { Result } from '../core/result.ts'
 
 /** What each task state of the case workflow sends the task Lambda. */
 export const caseTaskEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('open'), caseId: z.string(), decision: z.unknown(), transaction: z.unknown() }),
   z.object({ action: z.literal('markBlocked'), caseId: z.string() }),
+  z.object({ action: z.literal('markUnblocked'), caseId: z.string() }),
   z.object({ action: z.literal('await'), caseId: z.string(), role: z.enum(['analyst', 'supervisor']), taskToken: z.string().min(1) }),
   z.object({ action: z.literal('escalate'), caseId: z.string() }),
   z.object({ action: z.literal('expire'), caseId: z.string() }),
@@ -67,6 +68,8 @@ export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<W
       return null
     case 'markBlocked':
       return view(current.blocked ? current : await apply(deps, current, markBlocked(current, now)), now)
+    case 'markUnblocked':
+      return view(current.blocked ? await apply(deps, current, markUnblocked(current, now)) : current, now)
     case 'escalate':
       return view(current.status === 'closed' || current.escalatedAt ? current : await apply(deps, current, escalate(current, now, deps.sla)), now)
     case 'expire':

@@ -44,6 +44,7 @@ describe('the synthesized case workflow on a real ASL interpreter', () => {
     await decideCase(flow.commands, id, ana, { outcome: 'legitimate', reason: 'customer confirmed the purchases' })
     expect(await flow.machine.wait(id)).toMatchObject({ status: 'SUCCEEDED' })
     expect(await flow.listed(transaction.card.token)).toBe(false)
+    expect((await flow.cases.get(id))!.case).toMatchObject({ blocked: false, outcome: 'legitimate' })
     expect(await label(flow.names.decisions, decision.transactionId)).toBe('legitimate')
   })
 
