@@ -138,6 +138,7 @@ export class CaseApi extends Construct {
     this.handler = nodeFunction(this, 'Handler', {
       description: `${stackName}: the analysts' case-review API (every route of the HTTP API)`,
       entry: caseApiEntry,
+      serviceName: 'vigil-case-api',
       memoryMb: 512,
       timeoutSeconds: 10,
       role,
@@ -147,9 +148,6 @@ export class CaseApi extends Construct {
         [tableSchemas.decisions.envVar]: tables.decisions.tableName,
         [tableSchemas.rules.envVar]: tables.rules.tableName,
         VIGIL_ESCALATION_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'vigil-case-api',
-        POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
       },
     })
     tables.cases.grantReadWriteData(this.handler)

@@ -66,6 +66,7 @@ export class Escalation extends Construct {
     this.caseTasks = nodeFunction(this, 'CaseTasks', {
       description: `${stackName}: the case workflow's tasks (open, block, escalate, expire, label, close)`,
       entry: caseTasksEntry,
+      serviceName: 'vigil-cases',
       memoryMb: 256,
       timeoutSeconds: 30,
       role,
@@ -75,9 +76,6 @@ export class Escalation extends Construct {
         [tableSchemas.decisions.envVar]: tables.decisions.tableName,
         [tableSchemas.rules.envVar]: tables.rules.tableName,
         VIGIL_SLA_SECONDS: JSON.stringify(settings.analystSlaSeconds),
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'vigil-cases',
-        POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
       },
     })
     tables.cases.grantReadWriteData(this.caseTasks)

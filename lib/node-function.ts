@@ -17,6 +17,8 @@ export interface NodeFunctionProps {
   readonly timeoutSeconds: number
   readonly role: iam.IRole
   readonly logGroup: logs.ILogGroup
+  /** Powertools' service name: the `service` of every log line and metric. */
+  readonly serviceName: string
   readonly environment: Record<string, string>
 }
 
@@ -33,7 +35,12 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
     timeout: Duration.seconds(props.timeoutSeconds),
     role: props.role,
     logGroup: props.logGroup,
-    environment: props.environment,
+    environment: {
+      ...props.environment,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+    },
     bundling: {
       forceDockerBundling: false, // the esbuild devDependency: offline, no Docker
       format: OutputFormat.ESM,

@@ -156,15 +156,13 @@ export class Scoring extends Construct {
 
     const environment: Record<string, string> = {
       VIGIL_TOKENIZATION_SECRET_ARN: this.tokenizationKey.secretArn,
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: 'vigil-scorer',
-      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
     }
     for (const key of scorerTables) environment[tableSchemas[key].envVar] = tables[key].tableName
 
     this.scorer = nodeFunction(this, 'Scorer', {
       description: `${stackName}: scores transactions from the Kinesis stream`,
       entry: scorerEntry,
+      serviceName: 'vigil-scorer',
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
       role,

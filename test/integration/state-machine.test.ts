@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CreateTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
@@ -34,7 +32,7 @@ import {
   type LocalStateMachineOptions,
 } from '../../local/state-machine.ts'
 import { useEmulators, uniqueName } from '../support/emulators.ts'
-import { hasMotoServer } from '../support/moto.ts'
+import { hasMotoServer, startMoto as startMotoServer } from '../support/moto.ts'
 import { testKey, wireExample } from '../support/transactions.ts'
 
 /**
@@ -556,29 +554,10 @@ async function createCasesTable(client: DynamoDBClient, tableName: string): Prom
   )
 }
 
-/**
- * moto_server with state machines executed. `MOTO_PORT` tells moto's interpreter where to call
- * its own Lambda and DynamoDB (it defaults to 5000).
- */
+/** moto_server with state machines executed (its interpreter runs no Lambda code: echo Lambdas). */
 async function startMoto() {
-  const port = await new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, MOTO_PORT: String(port) } })
-  const endpoint = `http://127.0.0.1:${port}`
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break
-    } catch {
-      if (attempt > 100 || child.exitCode !== null) throw new Error('moto_server did not start')
-    }
-    await sleep(100)
-  }
+  const moto = await startMotoServer()
+  const endpoint = moto.dynamoEndpoint
   const configure = () =>
     fetch(`${endpoint}/moto-api/config`, {
       method: 'POST',
@@ -598,10 +577,7 @@ async function startMoto() {
     stop: async () => {
       sfnClient.destroy()
       dynamo.destroy()
-      if (child.exitCode === null) {
-        child.kill()
-        await new Promise((resolve) => child.once('exit', resolve))
-      }
+      await moto.stop()
     },
   }
 }

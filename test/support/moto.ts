@@ -17,12 +17,13 @@ const freePort = () =>
   })
 
 /**
- * Starts `moto_server` on a free loopback port: one endpoint serving DynamoDB and Kinesis, an
- * independent implementation of the same wire protocols as dynalite and kinesalite.
+ * Starts `moto_server` on a free loopback port: one endpoint serving DynamoDB, Kinesis and Step
+ * Functions, an independent implementation of the same wire protocols as our emulators.
+ * `MOTO_PORT` tells moto's own state-machine interpreter where to call back (default 5000).
  */
 export async function startMoto(): Promise<Emulators> {
   const port = await freePort()
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, MOTO_PORT: String(port) } })
   const endpoint = `http://127.0.0.1:${port}`
   for (let attempt = 0; ; attempt++) {
     try {
