@@ -23,14 +23,20 @@ export class DynamoRuleSetSource implements RuleSetSource {
   private readonly table: string
   private readonly refreshMs: number
   private readonly clock: () => number
+  private readonly onRejected: ((version: number, issues: unknown) => void) | undefined
   private cached: { compiled: CompiledRuleSet; ruleSet: CompiledRuleSet; checkedAt: number } | undefined
   private refreshing: Promise<CompiledRuleSet> | undefined
 
-  constructor(client: DynamoDBClient, table: string, options: { refreshMs: number; clock?: () => number }) {
+  constructor(
+    client: DynamoDBClient,
+    table: string,
+    options: { refreshMs: number; clock?: () => number; onRejected?: (version: number, issues: unknown) => void },
+  ) {
     this.client = client
     this.table = table
     this.refreshMs = options.refreshMs
     this.clock = options.clock ?? Date.now
+    this.onRejected = options.onRejected
   }
 
   current(): Promise<CompiledRuleSet> {
@@ -60,6 +66,7 @@ export class DynamoRuleSetSource implements RuleSetSource {
     )
     const compiled = compileRuleSet(JSON.parse(stored.Item?.body?.S ?? 'null'))
     if (compiled.ok) return compiled.value
+    this.onRejected?.(version, compiled.error.issues)
     if (this.cached) return this.cached.compiled
     throw new RuleSetUnavailableError(`active rule set version ${version} does not compile: ${JSON.stringify(compiled.error.issues)}`)
   }

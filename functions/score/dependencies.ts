@@ -25,7 +25,10 @@ export async function scorerDependencies(
   const dynamo = options.dynamo ?? dynamoDbClient()
   const meter = options.meter
   return {
-    rules: new DynamoRuleSetSource(dynamo, config[tableSchemas.rules.envVar]!, { refreshMs: config.VIGIL_RULES_REFRESH_SECONDS * 1000 }),
+    rules: new DynamoRuleSetSource(dynamo, config[tableSchemas.rules.envVar]!, {
+      refreshMs: config.VIGIL_RULES_REFRESH_SECONDS * 1000,
+      onRejected: (version, issues) => logger.error('active rule set does not compile; scoring with the previous version', { version, issues }),
+    }),
     decisions: new DynamoDecisionStore(dynamo, config[tableSchemas.decisions.envVar]!, { ttlDays: config.VIGIL_DECISION_TTL_DAYS, meter }),
     entities: new DynamoEntityStore(dynamo, config[tableSchemas.entityState.envVar]!, { retentionDays: config.VIGIL_ENTITY_RETENTION_DAYS, meter }),
     ruleStats: new DynamoRuleStatsStore(dynamo, config[tableSchemas.rules.envVar]!),
