@@ -1,0 +1,284 @@
+/**
+ * Lambda's Kinesis event source mapping, emulated: one poller per shard, one batch per shard at a
+ * time (ParallelizationFactor 1), records handed to the function in shard order in the exact event
+ * shape Lambda delivers, with the mapping's settings as the synthesized template gives them:
+ *
+ * - **BatchSize / MaximumBatchingWindowInSeconds**: a batch is invoked when it is full or when its
+ *   oldest record has waited the window.
+ * - **ReportBatchItemFailures**: a response naming a record checkpoints everything before it; the
+ *   retry starts at that record. An unknown or empty `itemIdentifier` fails the whole batch, as
+ *   Lambda does.
+ * - **MaximumRetryAttempts** (-1 = until the record expires): a batch that fails (a throw, or a
+ *   partial failure) is retried with a backoff; once the attempts are exhausted its remaining
+ *   records go to the dead-letter sink (the local stand-in for the on-failure SQS destination),
+ *   and the shard moves on.
+ * - **BisectBatchOnFunctionError**: a batch whose invocation throws is split in two and each half
+ *   retried on its own (splitting does not count as a retry, as in Lambda), isolating the record.
+ * - **MaximumRecordAgeInSeconds** (-1 = none): records older than this when a batch is about to be
+ *   invoked are not scored but dead-lettered.
+ *
+ * Not emulated: resharding (shards are listed once at start), tumbling windows, enhanced fan-out,
+ * and checkpoints across restarts (a restarted runtime reads from TRIM_HORIZON again; the scorer's
+ * exactly-once commit makes the replay a no-op).
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type _Record,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis'
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
+import type { EventSourceMappingSettings } from './synthesized.ts'
+
+/** A record the mapping gave up on, with what the on-failure destination reports (no payload). */
+export interface DeadLetter {
+  readonly shardId: string
+  readonly sequenceNumber: string
+  readonly partitionKey: string
+  readonly approximateArrivalTimestamp: string
+  readonly reason: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'
+  readonly attempts: number
+  readonly lastError?: string
+  readonly at: string
+}
+
+export interface EventSourceOptions {
+  readonly client: KinesisClient
+  readonly streamName: string
+  readonly streamArn: string
+  readonly region: string
+  readonly settings: Pick<
+    EventSourceMappingSettings,
+    'BatchSize' | 'MaximumBatchingWindowInSeconds' | 'MaximumRetryAttempts' | 'MaximumRecordAgeInSeconds' | 'BisectBatchOnFunctionError' | 'ReportBatchItemFailures'
+  >
+  /** The function: its partial batch response, or a throw (a function error). */
+  readonly invoke: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>
+  readonly onDeadLetter: (letter: DeadLetter) => void
+  /** How long an idle shard waits before polling again; default 250 ms (Lambda: about 1 s). */
+  readonly idlePollMs?: number
+  /** First retry delay, doubled per attempt up to 5 s; default 100 ms. */
+  readonly retryBaseMs?: number
+  readonly now?: () => number
+}
+
+export interface EventSource {
+  readonly shardIds: readonly string[]
+  /** Stops polling; resolves once every shard's in-flight batch has finished. */
+  stop(): Promise<void>
+}
+
+export async function startEventSource(options: EventSourceOptions): Promise<EventSource> {
+  const { client, streamName } = options
+  const shardIds: string[] = []
+  let next: string | undefined
+  do {
+    const out = await client.send(new ListShardsCommand(next === undefined ? { StreamName: streamName } : { NextToken: next }))
+    for (const shard of out.Shards ?? []) if (shard.ShardId) shardIds.push(shard.ShardId)
+    next = out.NextToken
+  } while (next !== undefined)
+
+  const abort = new AbortController()
+  const loops = shardIds.map((shardId) =>
+    new ShardPoller(shardId, options, abort.signal).run().catch((error: unknown) => {
+      if (!abort.signal.aborted) process.stderr.write(`event source: shard ${shardId} stopped: ${(error as Error).message}\n`)
+    }),
+  )
+  let stopping: Promise<void> | undefined
+  return {
+    shardIds,
+    stop: () =>
+      (stopping ??= (async () => {
+        abort.abort()
+        await Promise.all(loops)
+      })()),
+  }
+}
+
+interface Pending {
+  records: KinesisStreamRecord[]
+  /** Retries so far of these records. */
+  attempts: number
+  lastError?: string
+}
+
+class ShardPoller {
+  readonly #shardId: string
+  readonly #o: EventSourceOptions
+  readonly #signal: AbortSignal
+  readonly #now: () => number
+  #iterator: string | undefined
+  #lastSequence: string | undefined
+  #buffer: KinesisStreamRecord[] = []
+  #bufferSince = 0
+
+  constructor(shardId: string, options: EventSourceOptions, signal: AbortSignal) {
+    this.#shardId = shardId
+    this.#o = options
+    this.#signal = signal
+    this.#now = options.now ?? Date.now
+  }
+
+  async run(): Promise<void> {
+    const { BatchSize, MaximumBatchingWindowInSeconds } = this.#o.settings
+    const idle = this.#o.idlePollMs ?? 250
+    while (!this.#signal.aborted) {
+      if (this.#buffer.length < BatchSize) {
+        const fetched = await this.#getRecords(BatchSize - this.#buffer.length)
+        if (fetched.length > 0 && this.#buffer.length === 0) this.#bufferSince = this.#now()
+        this.#buffer.push(...fetched)
+      }
+      if (this.#buffer.length === 0) {
+        await this.#pause(idle)
+        continue
+      }
+      const waited = this.#now() - this.#bufferSince
+      if (this.#buffer.length < BatchSize && waited < MaximumBatchingWindowInSeconds * 1000) {
+        await this.#pause(Math.min(idle, MaximumBatchingWindowInSeconds * 1000 - waited))
+        continue
+      }
+      const batch = this.#buffer.splice(0, BatchSize)
+      this.#bufferSince = this.#now()
+      await this.#deliver(batch)
+    }
+  }
+
+  /** Delivers one batch to completion: success, or its failing records dead-lettered. */
+  async #deliver(batch: KinesisStreamRecord[]): Promise<void> {
+    const s = this.#o.settings
+    const queue: Pending[] = [{ records: batch, attempts: 0 }]
+    while (queue.length > 0) {
+      const item = queue[0]!
+      this.#expire(item)
+      if (item.records.length === 0) {
+        queue.shift()
+        continue
+      }
+      let remaining: KinesisStreamRecord[]
+      let thrown = false
+      try {
+        const response = await this.#o.invoke({ Records: item.records })
+        remaining = this.#unfinished(item.records, response)
+      } catch (error) {
+        thrown = true
+        remaining = item.records
+        item.lastError = (error as Error).message ?? String(error)
+      }
+      if (remaining.length === 0) {
+        queue.shift()
+        continue
+      }
+      if (!thrown) item.lastError = `partial batch failure at ${remaining[0]!.kinesis.sequenceNumber}`
+      if (thrown && s.BisectBatchOnFunctionError && remaining.length > 1) {
+        const half = Math.ceil(remaining.length / 2)
+        queue.splice(0, 1, { ...item, records: remaining.slice(0, half) }, { ...item, records: remaining.slice(half) })
+        continue
+      }
+      item.records = remaining
+      item.attempts++
+      if (s.MaximumRetryAttempts >= 0 && item.attempts > s.MaximumRetryAttempts) {
+        for (const record of remaining) this.#deadLetter(record, 'RetryAttemptsExhausted', item.attempts - 1, item.lastError)
+        queue.shift()
+        continue
+      }
+      // Stopping mid-retry: the records stay unprocessed in the stream, as when a mapping is disabled.
+      if (this.#signal.aborted) return
+      await this.#pause(Math.min((this.#o.retryBaseMs ?? 100) * 2 ** (item.attempts - 1), 5_000))
+    }
+  }
+
+  /** The records from the first reported failure on; none when the batch succeeded. */
+  #unfinished(records: KinesisStreamRecord[], response: KinesisStreamBatchResponse | void): KinesisStreamRecord[] {
+    const failures = response?.batchItemFailures ?? []
+    if (!this.#o.settings.ReportBatchItemFailures || failures.length === 0) return []
+    const indexes = failures.map((f) => records.findIndex((r) => r.kinesis.sequenceNumber === f.itemIdentifier))
+    if (indexes.some((i) => i < 0)) return records // an unknown identifier fails the whole batch
+    return records.slice(Math.min(...indexes))
+  }
+
+  /** Drops (dead-letters) records older than MaximumRecordAgeInSeconds. */
+  #expire(item: Pending): void {
+    const maxAge = this.#o.settings.MaximumRecordAgeInSeconds
+    if (maxAge < 0) return
+    const cutoff = this.#now() / 1000 - maxAge
+    const kept: KinesisStreamRecord[] = []
+    for (const record of item.records) {
+      if (record.kinesis.approximateArrivalTimestamp < cutoff) this.#deadLetter(record, 'RecordAgeExceeded', item.attempts, item.lastError)
+      else kept.push(record)
+    }
+    item.records = kept
+  }
+
+  #deadLetter(record: KinesisStreamRecord, reason: DeadLetter['reason'], attempts: number, lastError: string | undefined): void {
+    this.#o.onDeadLetter({
+      shardId: this.#shardId,
+      sequenceNumber: record.kinesis.sequenceNumber,
+      partitionKey: record.kinesis.partitionKey,
+      approximateArrivalTimestamp: new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+      reason,
+      attempts,
+      ...(lastError !== undefined ? { lastError } : {}),
+      at: new Date(this.#now()).toISOString(),
+    })
+  }
+
+  async #getRecords(limit: number): Promise<KinesisStreamRecord[]> {
+    for (let attempt = 0; ; attempt++) {
+      this.#iterator ??= await this.#newIterator()
+      if (this.#iterator === undefined) return [] // closed shard read to its end
+      try {
+        const out = await this.#o.client.send(new GetRecordsCommand({ ShardIterator: this.#iterator, Limit: Math.max(1, Math.min(limit, 10_000)) }))
+        this.#iterator = out.NextShardIterator
+        const records = out.Records ?? []
+        const last = records.at(-1)?.SequenceNumber
+        if (last !== undefined) this.#lastSequence = last
+        return records.map((r) => this.#toLambda(r))
+      } catch (error) {
+        this.#iterator = undefined
+        if (error instanceof ExpiredIteratorException && attempt === 0) continue
+        if (this.#signal.aborted) return []
+        throw error
+      }
+    }
+  }
+
+  async #newIterator(): Promise<string | undefined> {
+    const out = await this.#o.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.#o.streamName,
+        ShardId: this.#shardId,
+        ...(this.#lastSequence === undefined
+          ? { ShardIteratorType: 'TRIM_HORIZON' as const }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, StartingSequenceNumber: this.#lastSequence }),
+      }),
+    )
+    return out.ShardIterator
+  }
+
+  #toLambda(record: _Record): KinesisStreamRecord {
+    const sequenceNumber = record.SequenceNumber ?? ''
+    return {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey ?? '',
+        sequenceNumber,
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? this.#now()) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${this.#shardId}:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::000000000000:role/vigil-local-score`,
+      awsRegion: this.#o.region,
+      eventSourceARN: this.#o.streamArn,
+    }
+  }
+
+  async #pause(ms: number): Promise<void> {
+    if (this.#signal.aborted) return
+    await sleep(Math.max(1, ms), undefined, { signal: this.#signal }).catch(() => {})
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * A producer for the local stream: the seeded traffic generator (local/traffic/), paced in real
+ * time by its event times (a transaction is put when its `occurredAt` comes; duplicates and late
+ * arrivals at once), put with PutRecords in batches of up to 500, partition key = the card token,
+ * so a card's transactions stay on one shard and in order. A malformed line is keyed by its hash.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
+import { tokenizePan } from '../functions/core/pan.ts'
+import { generateTraffic, type TrafficEvent } from './traffic/index.ts'
+
+export interface ProducerOptions {
+  readonly client: KinesisClient
+  readonly streamName: string
+  readonly seed: number
+  /** Mean transactions per second over a day (the generator's daily rhythm modulates it). */
+  readonly ratePerSecond: number
+  /** The producer's PAN tokenization key, so the partition key is the card token the scorer derives. */
+  readonly tokenizationKey: string
+  readonly onPut: (count: number) => void
+  readonly onError: (error: unknown) => void
+  readonly tickMs?: number
+}
+
+export interface Producer {
+  stop(): Promise<void>
+}
+
+const maxPutRecords = 500
+
+export function startProducer(options: ProducerOptions): Producer {
+  const start = Date.now()
+  const events = generateTraffic({ seed: options.seed, start: new Date(start), ratePerSecond: options.ratePerSecond })
+  let pending: TrafficEvent | undefined
+  let lastTime = start
+  let busy: Promise<void> = Promise.resolve()
+  let stopped = false
+
+  const due = (): TrafficEvent[] => {
+    const now = Date.now()
+    const out: TrafficEvent[] = []
+    for (;;) {
+      if (pending === undefined) {
+        const next = events.next()
+        if (next.done) break
+        pending = next.value
+      }
+      const t = pending.kind === 'valid' ? Date.parse(pending.transaction.occurredAt) : lastTime
+      if (t > now) break
+      lastTime = Math.max(lastTime, t)
+      out.push(pending)
+      pending = undefined
+      if (out.length >= 5_000) break
+    }
+    return out
+  }
+
+  const put = async (batch: TrafficEvent[]) => {
+    for (let i = 0; i < batch.length; i += maxPutRecords) {
+      let entries: PutRecordsRequestEntry[] = batch.slice(i, i + maxPutRecords).map((event) => ({
+        Data: Buffer.from(event.line),
+        PartitionKey: partitionKey(event, options.tokenizationKey),
+      }))
+      // A producer retries what PutRecords refused (throttling); here at most twice.
+      for (let attempt = 0; entries.length > 0 && attempt < 3; attempt++) {
+        const out = await options.client.send(new PutRecordsCommand({ StreamName: options.streamName, Records: entries }))
+        const failed = (out.Records ?? []).flatMap((r, j) => (r.ErrorCode ? [entries[j]!] : []))
+        options.onPut(entries.length - failed.length)
+        entries = failed
+      }
+    }
+  }
+
+  const timer = setInterval(() => {
+    if (stopped) return
+    const batch = due()
+    if (batch.length === 0) return
+    busy = busy.then(() => put(batch)).catch(options.onError)
+  }, options.tickMs ?? 100)
+
+  return {
+    stop: async () => {
+      stopped = true
+      clearInterval(timer)
+      await busy
+    },
+  }
+}
+
+function partitionKey(event: TrafficEvent, key: string): string {
+  const card = event.transaction?.card as { pan?: string; token?: string } | undefined
+  if (card?.pan) return tokenizePan(card.pan, key)
+  if (card?.token) return card.token
+  // A malformed line: never the raw text (it may hold a PAN); its hash spreads them over shards.
+  return event.line ? createHash('sha256').update(event.line).digest('base64url') : randomUUID()
+}
