@@ -1,0 +1,141 @@
+/**
+ * Where the end-to-end suite runs, chosen by `VIGIL_TARGET`:
+ *
+ * - `local` (default): the local runtime (`npm start`'s) in this process, on random ports, with no
+ *   generated traffic and a throwaway state directory; dev tokens for either role.
+ * - `localstack`: the `Vigil-dev` stack deployed to LocalStack at http://localhost:4566
+ *   (`npm run localstack:deploy`); the stream name and the API URL are read from the stack's
+ *   outputs. Cognito is a LocalStack Pro feature, so tokens come from `VIGIL_E2E_TOKEN` (and
+ *   `VIGIL_E2E_SUPERVISOR_TOKEN`, default the same); without one the API steps are skipped.
+ *
+ * `planTarget()` only decides whether the target can run (LocalStack answering its health check
+ * within 2 s); `start()` brings it up.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import { createKinesisClient, localCredentials, localRegion } from '../../functions/aws/clients.ts'
+import type { CaseApiRole } from '../../functions/case-api/routes.ts'
+import { devSigningKey, signDevToken } from '../../local/dev-tokens.ts'
+import { startLocalRuntime } from '../../local/runtime.ts'
+
+export type TargetName = 'local' | 'localstack'
+
+export interface E2ETarget {
+  readonly name: TargetName
+  /** A real Kinesis SDK client pointed at the target. */
+  readonly kinesis: KinesisClient
+  readonly streamName: string
+  /** For the AWS CLI: `--endpoint-url`, and the region and dummy credentials of its environment. */
+  readonly kinesisEndpoint: string
+  readonly region: string
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  /** The case API's base URL; undefined when the stack has none (a LocalStack without API Gateway v2). */
+  readonly apiUrl: string | undefined
+  /** A bearer token for the role; undefined when none can be had (LocalStack without `VIGIL_E2E_TOKEN`). */
+  token(role: CaseApiRole): Promise<string | undefined>
+  stop(): Promise<void>
+}
+
+export interface TargetPlan {
+  readonly name: TargetName
+  /** False: skip the whole suite, for `reason`. */
+  readonly available: boolean
+  readonly reason?: string
+  start(): Promise<E2ETarget>
+}
+
+export const localstackEndpoint = process.env.VIGIL_LOCALSTACK_ENDPOINT ?? 'http://localhost:4566'
+export const localstackStackName = process.env.VIGIL_STACK_NAME ?? 'Vigil-dev'
+
+export async function planTarget(name: string = process.env.VIGIL_TARGET ?? 'local'): Promise<TargetPlan> {
+  if (name === 'local') return { name, available: true, start: startLocalTarget }
+  if (name !== 'localstack') throw new Error(`VIGIL_TARGET=${name}: one of local, localstack`)
+  const healthy = await fetch(`${localstackEndpoint}/_localstack/health`, { signal: AbortSignal.timeout(2_000) })
+    .then((response) => response.ok)
+    .catch(() => false)
+  if (!healthy) {
+    return {
+      name,
+      available: false,
+      reason:
+        `LocalStack is not running: nothing answered at ${localstackEndpoint}/_localstack/health within 2 s. ` +
+        'Start it (`localstack start -d`, or `docker run --rm -d -p 4566:4566 localstack/localstack`), deploy with `npm run localstack:deploy`, ' +
+        'then run `VIGIL_TARGET=localstack npm run test:e2e`. Skipping the LocalStack end-to-end suite.',
+      start: () => Promise.reject(new Error('LocalStack is not running')),
+    }
+  }
+  return { name, available: true, start: startLocalstackTarget }
+}
+
+async function startLocalTarget(): Promise<E2ETarget> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
+  const lines: string[] = []
+  const runtime = await startLocalRuntime({
+    dynamodbPort: 0,
+    kinesisPort: 0,
+    apiPort: 0,
+    stepFunctionsPort: 0,
+    traffic: false,
+    stateDir,
+    summaryIntervalMs: 0,
+    log: (line) => lines.push(line),
+  }).catch((error: unknown) => {
+    rmSync(stateDir, { recursive: true, force: true })
+    throw error
+  })
+  // The runtime signs with the key it keeps in stateDir: tokens signed here verify there.
+  const key = await devSigningKey({ dataDir: stateDir })
+  const credentials = { ...localCredentials }
+  const kinesis = createKinesisClient({ endpoint: runtime.endpoints.kinesis, region: localRegion, credentials })
+  return {
+    name: 'local',
+    kinesis,
+    streamName: runtime.names.stream,
+    kinesisEndpoint: runtime.endpoints.kinesis,
+    region: localRegion,
+    credentials,
+    apiUrl: runtime.endpoints.api,
+    token: (role) => signDevToken(key, { username: `e2e-${role}`, groups: [role], expiresIn: '1h' }),
+    stop: async () => {
+      kinesis.destroy()
+      await runtime.stop()
+      rmSync(stateDir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function startLocalstackTarget(): Promise<E2ETarget> {
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+  const outputs = await stackOutputs(localstackStackName, region, credentials)
+  const streamName = outputs.StreamName
+  if (!streamName) throw new Error(`stack ${localstackStackName} on LocalStack has no StreamName output: deploy it with \`npm run localstack:deploy\``)
+  const kinesis = createKinesisClient({ endpoint: localstackEndpoint, region, credentials })
+  const analyst = process.env.VIGIL_E2E_TOKEN || undefined
+  const supervisor = process.env.VIGIL_E2E_SUPERVISOR_TOKEN || analyst
+  return {
+    name: 'localstack',
+    kinesis,
+    streamName,
+    kinesisEndpoint: localstackEndpoint,
+    region,
+    credentials,
+    apiUrl: outputs.CaseApiUrl?.replace(/\/$/, ''),
+    token: async (role) => (role === 'supervisor' ? supervisor : analyst),
+    stop: async () => kinesis.destroy(),
+  }
+}
+
+/** The deployed stack's outputs, with the real CloudFormation client pointed at LocalStack. */
+async function stackOutputs(stackName: string, region: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<Record<string, string>> {
+  const client = new CloudFormationClient({ endpoint: localstackEndpoint, region, credentials })
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }))
+    return Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']))
+  } finally {
+    client.destroy()
+  }
+}
