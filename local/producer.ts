@@ -1,8 +1,12 @@
 /**
- * A producer for the local stream: the seeded traffic generator (local/traffic/), paced in real
- * time by its event times (a transaction is put when its `occurredAt` comes; duplicates and late
- * arrivals at once), put with PutRecords in batches of up to 500, partition key = the card token,
- * so a card's transactions stay on one shard and in order. A malformed line is keyed by its hash.
+ * A producer for the local stream: the seeded traffic generator (local/traffic/), paced by its
+ * event times (a transaction is put when its `occurredAt` comes; duplicates and late arrivals at
+ * once), put with PutRecords in batches of up to 500, partition key = the card token, so a card's
+ * transactions stay on one shard and in order. A malformed line is keyed by its hash.
+ *
+ * Event time runs `speed` times faster than the wall clock (60 by default: a minute a second), so
+ * a card-testing burst or an account takeover, which take minutes of a cardholder's time, shows
+ * up in seconds of a demo, while `ratePerSecond` stays the rate put on the stream.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
@@ -13,8 +17,12 @@ export interface ProducerOptions {
   readonly client: KinesisClient
   readonly streamName: string
   readonly seed: number
-  /** Mean transactions per second over a day (the generator's daily rhythm modulates it). */
+  /** Mean records put per (wall-clock) second over a day (the generator's daily rhythm modulates it). */
   readonly ratePerSecond: number
+  /** How much faster event time runs than the wall clock; default 60. */
+  readonly speed?: number
+  /** Share of transactions in fraud episodes; default 0.03, enough to open cases every few seconds. */
+  readonly fraudShare?: number
   /** The producer's PAN tokenization key, so the partition key is the card token the scorer derives. */
   readonly tokenizationKey: string
   readonly onPut: (count: number) => void
@@ -30,14 +38,15 @@ const maxPutRecords = 500
 
 export function startProducer(options: ProducerOptions): Producer {
   const start = Date.now()
-  const events = generateTraffic({ seed: options.seed, start: new Date(start), ratePerSecond: options.ratePerSecond })
+  const speed = options.speed ?? 60
+  const events = generateTraffic({ seed: options.seed, start: new Date(start), ratePerSecond: options.ratePerSecond / speed, fraudShare: options.fraudShare ?? 0.03 })
   let pending: TrafficEvent | undefined
   let lastTime = start
   let busy: Promise<void> = Promise.resolve()
   let stopped = false
 
   const due = (): TrafficEvent[] => {
-    const now = Date.now()
+    const now = start + (Date.now() - start) * speed
     const out: TrafficEvent[] = []
     for (;;) {
       if (pending === undefined) {
