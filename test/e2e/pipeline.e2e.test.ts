@@ -173,13 +173,17 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     })
     const verdict = await api('POST', `/cases/${burstCase}/decision`, 'analyst', { outcome: 'fraud', reason: 'e2e: cardholder denies the purchases' })
     expect(verdict.status, JSON.stringify(verdict.body)).toBe(200)
-    const closed = await eventually('the case closed by the workflow', async () => {
+    const closed = await eventually('the case closed', async () => {
       const response = await api('GET', `/cases/${burstCase}`)
       return response.body?.status === 'closed' ? response.body : undefined
     })
     expect(closed).toMatchObject({ caseId: burstCase, status: 'closed' })
-    const labeled = await api('GET', `/transactions/${burst[3]!.transactionId}/decision`)
-    expect(labeled.body).toMatchObject({ label: { verdict: 'fraud' } })
+    // The verdict closes the case at once; the workflow then applies it and records the label.
+    const labeled = await eventually('the label on the decision', async () => {
+      const response = await api('GET', `/transactions/${burst[3]!.transactionId}/decision`)
+      return response.body?.label ? response.body : undefined
+    })
+    expect(labeled).toMatchObject({ label: { verdict: 'fraud' } })
     const cardTesting = await eventually('the fraud label in GET /rules/stats', async () => {
       const stats = await api('GET', '/rules/stats')
       const rule = stats.body?.rules?.find((r: { id: string }) => r.id === 'card-testing')
