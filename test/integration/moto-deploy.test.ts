@@ -1,6 +1,8 @@
 import { crc32 } from 'node:zlib'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CloudFormationClient, CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation'
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb'
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis'
 import { createDynamoDbClient, createKinesisClient } from '../../functions/aws/clients.ts'
@@ -42,18 +44,6 @@ function zipOf(name: string, content: string): Buffer {
   return Buffer.concat([local, file, data, central, file, end])
 }
 
-/** moto's single endpoint picks the service from the credential scope of the Authorization header (it checks no signature). */
-async function motoCall(endpoint: string, service: string, init: { method: string; path?: string; headers?: Record<string, string>; body?: string | Uint8Array }) {
-  const response = await fetch(`${endpoint}${init.path ?? '/'}`, {
-    method: init.method,
-    body: init.body ?? null,
-    headers: {
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
-      ...init.headers,
-    },
-  })
-  if (!response.ok) throw new Error(`${service} ${init.method} ${init.path ?? '/'}: ${response.status} ${await response.text()}`)
-}
 
 /** Custom resources run Lambda code, which moto cannot execute without Docker: they would never complete. */
 const isCustomResource = (r: Resource) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource'
@@ -85,11 +75,10 @@ describe.skipIf(!hasMotoServer)('synthesized stack deploys on moto_server CloudF
 
     // What a CDK-bootstrapped account has: the bootstrap version parameter and the assets bucket.
     const versionParameter = template.Parameters?.BootstrapVersion?.Default ?? '/cdk-bootstrap/hnb659fds/version'
-    await motoCall(endpoint, 'ssm', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.PutParameter' },
-      body: JSON.stringify({ Name: versionParameter, Value: '30', Type: 'String' }),
-    })
+    const config = { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
+    const ssm = new SSMClient(config)
+    const s3 = new S3Client({ ...config, forcePathStyle: true })
+    await ssm.send(new PutParameterCommand({ Name: versionParameter, Value: '30', Type: 'String' }))
     const zip = zipOf('index.mjs', 'export const handler = async () => ({})\n')
     const buckets = new Set<string>()
     for (const [id, r] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
@@ -98,12 +87,14 @@ describe.skipIf(!hasMotoServer)('synthesized stack deploys on moto_server CloudF
       const bucket = (typeof S3Bucket === 'string' ? S3Bucket : S3Bucket['Fn::Sub']).replace('${AWS::AccountId}', account).replace('${AWS::Region}', region)
       expect(bucket).toBe(`cdk-hnb659fds-assets-${account}-${region}`)
       if (!buckets.has(bucket)) {
-        await motoCall(endpoint, 's3', { method: 'PUT', path: `/${bucket}` })
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }))
         buckets.add(bucket)
       }
-      await motoCall(endpoint, 's3', { method: 'PUT', path: `/${bucket}/${S3Key}`, body: new Uint8Array(zip), headers: { 'content-type': 'application/zip' } })
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: S3Key, Body: new Uint8Array(zip), ContentType: 'application/zip' }))
     }
     expect(buckets.size).toBe(1)
+    ssm.destroy()
+    s3.destroy()
 
     // Removed from the deployed copy, each list asserted so that a change to the stack is noticed here:
     // 1. the custom resources (the rule-set seeding): moto runs no Lambda code without Docker, so they
