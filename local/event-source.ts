@@ -32,6 +32,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import type { EventSourceMappingSettings } from './synthesized.ts'
+import { lambdaKinesisRecord } from './kinesis-event.ts'
 
 /** A record the mapping gave up on, with what the on-failure destination reports (no payload). */
 export interface DeadLetter {
@@ -234,7 +235,8 @@ class ShardPoller {
         const records = out.Records ?? []
         const last = records.at(-1)?.SequenceNumber
         if (last !== undefined) this.#lastSequence = last
-        return records.map((r) => this.#toLambda(r))
+        const source = { shardId: this.#shardId, streamArn: this.#o.streamArn, region: this.#o.region, invokeIdentityArn: 'arn:aws:iam::000000000000:role/vigil-local-score', now: this.#now }
+        return records.map((r) => lambdaKinesisRecord(r, source))
       } catch (error) {
         this.#iterator = undefined
         if (error instanceof ExpiredIteratorException && attempt === 0) continue
@@ -255,26 +257,6 @@ class ShardPoller {
       }),
     )
     return out.ShardIterator
-  }
-
-  #toLambda(record: _Record): KinesisStreamRecord {
-    const sequenceNumber = record.SequenceNumber ?? ''
-    return {
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: record.PartitionKey ?? '',
-        sequenceNumber,
-        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? this.#now()) / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${this.#shardId}:${sequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: `arn:aws:iam::000000000000:role/vigil-local-score`,
-      awsRegion: this.#o.region,
-      eventSourceARN: this.#o.streamArn,
-    }
   }
 
   async #pause(ms: number): Promise<void> {

@@ -23,7 +23,8 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis'
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
+import type { KinesisStreamEvent } from 'aws-lambda'
+import { lambdaKinesisRecord } from '../../local/kinesis-event.ts'
 
 export interface KinesisPollerOptions {
   readonly client: KinesisClient
@@ -124,7 +125,8 @@ export class KinesisPoller {
       const last = records[records.length - 1]?.SequenceNumber
       if (last !== undefined) state.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last }
       const stream = await this.#describe()
-      return { Records: records.map((record) => this.#toLambda(shardId, stream, record)) }
+      const source = { shardId, streamArn: stream.arn, region: stream.region, invokeIdentityArn: this.#invokeIdentityArn ?? `arn:aws:iam::${stream.account}:role/vigil-local-score`, now: Date.now }
+      return { Records: records.map((record) => lambdaKinesisRecord(record, source)) }
     })
   }
 
@@ -188,26 +190,6 @@ export class KinesisPoller {
       }),
     )
     return ShardIterator
-  }
-
-  #toLambda(shardId: string, stream: { arn: string; region: string; account: string }, record: _Record): KinesisStreamRecord {
-    const sequenceNumber = record.SequenceNumber ?? ''
-    return {
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: record.PartitionKey ?? '',
-        sequenceNumber,
-        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${shardId}:${sequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: this.#invokeIdentityArn ?? `arn:aws:iam::${stream.account}:role/vigil-local-score`,
-      awsRegion: stream.region,
-      eventSourceARN: stream.arn,
-    }
   }
 
   async #describe(): Promise<{ arn: string; region: string; account: string }> {
