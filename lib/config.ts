@@ -50,6 +50,14 @@ export const contextKeys = {
   apiThrottleRateLimit: 'vigil:apiThrottleRateLimit',
   /** The case API stage's burst of requests above that rate: 1 to 5000. cdk.json: 100. */
   apiThrottleBurstLimit: 'vigil:apiThrottleBurstLimit',
+  /**
+   * Alarm thresholds (lib/observability.ts): an object of any of {iteratorAgeSeconds, scorerErrors,
+   * scorerThrottles, quarantineRatePercent, api5xxRatePercent, escalationsPerHour, blockRateBandWidth};
+   * keys left out keep their defaults. From the CLI, a JSON object. cdk.json: every key, see alarmDefaults.
+   */
+  alarms: 'vigil:alarms',
+  /** Optional e-mail address subscribed to the operations alarm topic. */
+  alarmEmail: 'vigil:alarmEmail',
 } as const
 
 /** The stage whose stateful resources are destroyed with the stack unless told otherwise. */
@@ -65,6 +73,52 @@ export interface VigilConfig {
   readonly scoring: ScoringConfig
   readonly escalation: EscalationConfig
   readonly caseApi: CaseApiConfig
+  readonly observability: ObservabilityConfig
+}
+
+/** The operations alarms (lib/observability.ts): each alarm fires when its value exceeds the threshold. */
+export interface AlarmThresholds {
+  /** Age of the oldest record the scorer was handed (Lambda IteratorAge, maximum per minute), in seconds. */
+  readonly iteratorAgeSeconds: number
+  /** Scorer invocation errors per 5 minutes above which to alarm (0: any error). */
+  readonly scorerErrors: number
+  /** Scorer throttles per 5 minutes above which to alarm (0: any throttle). */
+  readonly scorerThrottles: number
+  /** Quarantined records as a percentage of records scored, per 5 minutes. */
+  readonly quarantineRatePercent: number
+  /** Case API 5xx responses as a percentage of requests, per 5 minutes. */
+  readonly api5xxRatePercent: number
+  /** Cases escalated to supervisors (analyst SLA missed) per hour. */
+  readonly escalationsPerHour: number
+  /** Width of the block rate's anomaly-detection band, in standard deviations. */
+  readonly blockRateBandWidth: number
+}
+
+export interface ObservabilityConfig {
+  readonly alarms: AlarmThresholds
+  readonly alarmEmail: string | undefined
+}
+
+/** The defaults, also written in cdk.json. */
+export const alarmDefaults: AlarmThresholds = {
+  iteratorAgeSeconds: 60,
+  scorerErrors: 0,
+  scorerThrottles: 0,
+  quarantineRatePercent: 5,
+  api5xxRatePercent: 1,
+  escalationsPerHour: 5,
+  blockRateBandWidth: 3,
+}
+
+/** Each threshold's accepted range, and whether it must be a whole number. */
+const alarmRanges: Readonly<Record<keyof AlarmThresholds, readonly [min: number, max: number, integer: boolean]>> = {
+  iteratorAgeSeconds: [1, 604_800, true],
+  scorerErrors: [0, 100_000, true],
+  scorerThrottles: [0, 100_000, true],
+  quarantineRatePercent: [0, 100, false],
+  api5xxRatePercent: [0, 100, false],
+  escalationsPerHour: [0, 100_000, true],
+  blockRateBandWidth: [0.5, 10, false],
 }
 
 /** The analysts' HTTP API (lib/case-api.ts). */
@@ -192,6 +246,12 @@ export function readVigilConfig(node: Node): VigilConfig {
     },
   }
 
+  const alarmEmail = get(contextKeys.alarmEmail)
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(alarmEmail))) {
+    throw new Error(`${contextKeys.alarmEmail} must be an e-mail address (got ${JSON.stringify(alarmEmail)})`)
+  }
+  const observability: ObservabilityConfig = { alarms: alarmThresholds(get(contextKeys.alarms)), alarmEmail }
+
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -199,7 +259,42 @@ export function readVigilConfig(node: Node): VigilConfig {
     scoring,
     escalation,
     caseApi,
+    observability,
   }
+}
+
+/**
+ * Alarm thresholds from context: an object (cdk.json), or from `-c` a JSON object. Keys left out keep
+ * their defaults; an unknown key is refused (a misspelt threshold would otherwise silently not apply).
+ */
+function alarmThresholds(value: unknown): AlarmThresholds {
+  const key = contextKeys.alarms
+  if (value === undefined || value === null) return alarmDefaults
+  let object: unknown = value
+  if (typeof value === 'string') {
+    try {
+      object = JSON.parse(value)
+    } catch {
+      throw new Error(`${key} must be a JSON object of thresholds (got ${JSON.stringify(value)})`)
+    }
+  }
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) throw new Error(`${key} must be an object of thresholds (got ${JSON.stringify(value)})`)
+  const given = object as Record<string, unknown>
+  const names = Object.keys(alarmRanges) as (keyof AlarmThresholds)[]
+  const unknown = Object.keys(given).filter((name) => !(names as string[]).includes(name))
+  if (unknown.length > 0) throw new Error(`${key}: unknown threshold ${unknown.join(', ')} (known: ${names.join(', ')})`)
+  const thresholds: Record<keyof AlarmThresholds, number> = { ...alarmDefaults }
+  for (const name of names) {
+    const raw = given[name]
+    if (raw === undefined || raw === null) continue
+    const [min, max, integer] = alarmRanges[name]
+    const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+    if (typeof number !== 'number' || !Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
+      throw new Error(`${key}.${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(raw)})`)
+    }
+    thresholds[name] = number
+  }
+  return thresholds
 }
 
 /**

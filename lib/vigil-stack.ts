@@ -4,6 +4,7 @@ import { CaseApi } from './case-api.ts'
 import type { VigilConfig } from './config.ts'
 import { Escalation } from './escalation.ts'
 import { Ingest } from './ingest.ts'
+import { Observability } from './observability.ts'
 import { Scoring } from './scoring.ts'
 import { tableSchemas, Tables, type TableKey } from './tables.ts'
 
@@ -33,18 +34,20 @@ export class VigilStack extends Stack {
   readonly scoring: Scoring
   readonly escalation: Escalation
   readonly caseApi: CaseApi
+  readonly observability: Observability
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     const { config, ...stackProps } = props
     const retain = config.removalPolicy === RemovalPolicy.RETAIN
     super(scope, id, {
-      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables, scorer, case workflow and case API`,
+      description: `Vigil fraud detection (${config.stage}): ingest stream, core tables, scorer, case workflow, case API and alarms`,
       terminationProtection: retain,
       ...stackProps,
     })
     this.config = config
 
-    Tags.of(this).add('vigil:stage', config.stage)
+    // Not on the dashboard: AWS::CloudWatch::Dashboard takes no Tags in the schema cfn-lint checks (E3002).
+    Tags.of(this).add('vigil:stage', config.stage, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] })
 
     this.ingest = new Ingest(this, 'Ingest', {
       capacity: config.stream.capacity,
@@ -77,6 +80,17 @@ export class VigilStack extends Stack {
       logRetention: config.scoring.logRetention,
       removalPolicy: config.removalPolicy,
     })
+    // Alarms on every stage of the pipeline, and its dashboard.
+    this.observability = new Observability(this, 'Observability', {
+      stream: this.ingest.stream,
+      scorer: this.scoring.scorer,
+      deadLetterQueue: this.scoring.deadLetterQueue,
+      stateMachine: this.escalation.stateMachine,
+      escalationTopic: this.escalation.topic,
+      api: this.caseApi.api,
+      operationsKey: this.scoring.operationsKey,
+      settings: config.observability,
+    })
 
     new CfnOutput(this, 'StreamName', {
       description: 'Kinesis stream producers PutRecords to',
@@ -108,6 +122,10 @@ export class VigilStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', {
       description: 'App client to sign in with (SRP or USER_PASSWORD_AUTH); the API accepts only its tokens',
       value: this.caseApi.userPoolClient.userPoolClientId,
+    })
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every operations alarm notifies (ALARM and OK); subscribe on-call to it, or set vigil:alarmEmail',
+      value: this.observability.topic.topicArn,
     })
   }
 }

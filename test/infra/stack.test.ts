@@ -178,6 +178,7 @@ describe('stages', () => {
       UserPoolClientId: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.caseApi.userPoolClient) } }),
       ScorerFunctionName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.scorer) } }),
       DeadLetterQueueUrl: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.scoring.deadLetterQueue) } }),
+      AlarmTopicArn: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.observability.topic) } }),
     })
   })
 })
