@@ -1,4 +1,5 @@
 import type { WireTransaction } from '../../functions/core/transaction.ts'
+import { withLuhnDigit } from './population.ts'
 import type { Random } from './random.ts'
 
 /** Producer bugs a malformed line can carry; each makes the line fail the wire schema or JSON itself. */
@@ -54,7 +55,8 @@ export function corrupt(txn: WireTransaction, rng: Random): { defect: Defect; li
 }
 
 export function corruptWith(defect: Defect, txn: WireTransaction, rng: Random): string {
-  const pan = 'pan' in txn.card ? txn.card.pan : '4532015112830366'
+  // A tokenized card has no PAN to mangle: a synthetic one (generated, like every PAN here) stands in.
+  const pan = 'pan' in txn.card ? txn.card.pan : withLuhnDigit('453201511283036')
   const edited = (change: (copy: Loose) => void): string => {
     const copy: Loose = { ...txn }
     change(copy)
