@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { caseId } from '../../functions/aws/escalation.ts'
 import type { CaseApiRole } from '../../functions/case-api/routes.ts'
 import { wireExample, withLuhnDigit } from '../support/transactions.ts'
+import { panFindings, panLikeRuns, type Evidence } from '../support/pan-scan.ts'
 import { planTarget, type E2ETarget } from './target.ts'
 
 const run = promisify(execFile)
@@ -25,6 +26,10 @@ const awsCli = await run('aws', ['--version'], { timeout: 15_000 })
   .catch(() => undefined)
 
 let target: E2ETarget
+/** Every API response body, for the PAN scan at the end. */
+const served: Evidence[] = []
+/** Every payload put on the stream. */
+const putPayloads: string[] = []
 const stamp = Date.now()
 const tx = (suffix: string) => `tx-e2e-${stamp}-${suffix}`
 
@@ -39,6 +44,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 }
 
 async function put(data: string, key: string): Promise<string> {
+  putPayloads.push(data)
   const out = await target.kinesis.send(new PutRecordCommand({ StreamName: target.streamName, Data: Buffer.from(data), PartitionKey: key }))
   expect(out.SequenceNumber).toBeTruthy()
   return out.SequenceNumber!
@@ -60,6 +66,7 @@ async function api(method: 'GET' | 'POST' | 'PUT', path: string, role: CaseApiRo
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   const text = await response.text()
+  served.push({ where: `API ${method} ${path} → ${response.status}`, text })
   return { status: response.status, body: text ? JSON.parse(text) : undefined }
 }
 
@@ -226,5 +233,25 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     }
     expect(served.decision.outcome).toBe('review')
     expect(served.decision.rules.find((r) => r.id === 'review-everything')).toMatchObject({ status: 'fired' })
+  })
+
+  it('leaves no card number in any table, dead letter, log line, workflow execution or API response', async ({ skip }) => {
+    // A malformed record carrying a PAN: quarantined, with an excerpt of its text.
+    await put(JSON.stringify({ transactionId: tx('bad-pan'), card: { pan }, amount: 'a lot' }), 'card-pan-scan')
+    const markerId = tx('after-bad-pan')
+    await put(JSON.stringify(wireExample({ transactionId: markerId, occurredAt: new Date().toISOString() })), 'card-pan-scan')
+    await apiOrSkip(skip)
+    await decisionOf(markerId)
+    // The scan can see what it looks for: the input is full of PANs.
+    const sent = new Set(putPayloads.flatMap(panLikeRuns))
+    expect(sent).toContain(pan)
+    expect(sent).toContain(valid.card.pan)
+
+    const evidence = [...served, ...((await target.evidence?.([burstCase])) ?? [])]
+    if (target.evidence) {
+      expect(evidence.filter((e) => e.where.startsWith('table ')).length).toBeGreaterThan(putPayloads.length)
+      expect(evidence.some((e) => e.where.startsWith('workflow execution'))).toBe(true)
+    }
+    expect(panFindings(evidence)).toEqual([])
   })
 })

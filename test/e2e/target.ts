@@ -12,14 +12,17 @@
  * within 2 s); `start()` brings it up.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
-import { createKinesisClient, localCredentials, localRegion } from '../../functions/aws/clients.ts'
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn'
+import { createDynamoDbClient, createKinesisClient, localCredentials, localRegion } from '../../functions/aws/clients.ts'
 import type { CaseApiRole } from '../../functions/case-api/routes.ts'
 import { devSigningKey, signDevToken } from '../../local/dev-tokens.ts'
-import { startLocalRuntime } from '../../local/runtime.ts'
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
+import type { Evidence } from '../support/pan-scan.ts'
 
 export type TargetName = 'local' | 'localstack'
 
@@ -36,6 +39,12 @@ export interface E2ETarget {
   readonly apiUrl: string | undefined
   /** A bearer token for the role; undefined when none can be had (LocalStack without `VIGIL_E2E_TOKEN`). */
   token(role: CaseApiRole): Promise<string | undefined>
+  /**
+   * What the run left behind, for the PAN scan: every table item, dead letter, log line and line
+   * written to stdout/stderr, and the named workflow executions' input and output. Undefined where
+   * the target's storage cannot be read from here (LocalStack: only the API responses are scanned).
+   */
+  readonly evidence?: (executionNames: readonly string[]) => Promise<Evidence[]>
   stop(): Promise<void>
 }
 
@@ -73,6 +82,7 @@ export async function planTarget(name: string = process.env.VIGIL_TARGET ?? 'loc
 async function startLocalTarget(): Promise<E2ETarget> {
   const stateDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
   const lines: string[] = []
+  const output = teeProcessOutput()
   const runtime = await startLocalRuntime({
     dynamodbPort: 0,
     kinesisPort: 0,
@@ -83,6 +93,7 @@ async function startLocalTarget(): Promise<E2ETarget> {
     summaryIntervalMs: 0,
     log: (line) => lines.push(line),
   }).catch((error: unknown) => {
+    output.restore()
     rmSync(stateDir, { recursive: true, force: true })
     throw error
   })
@@ -99,9 +110,17 @@ async function startLocalTarget(): Promise<E2ETarget> {
     credentials,
     apiUrl: runtime.endpoints.api,
     token: (role) => signDevToken(key, { username: `e2e-${role}`, groups: [role], expiresIn: '1h' }),
+    evidence: async (executionNames) => [
+      ...(await tableItems(runtime)),
+      ...(await executions(runtime, executionNames)),
+      { where: `dead letters (${runtime.deadLetterFile})`, text: existsSync(runtime.deadLetterFile) ? readFileSync(runtime.deadLetterFile, 'utf8') : '' },
+      ...lines.map((text, i) => ({ where: `runtime log line ${i + 1}`, text })),
+      ...output.lines().map((text, i) => ({ where: `stdout/stderr line ${i + 1}`, text })),
+    ],
     stop: async () => {
       kinesis.destroy()
       await runtime.stop()
+      output.restore()
       rmSync(stateDir, { recursive: true, force: true })
     },
   }
@@ -126,6 +145,62 @@ async function startLocalstackTarget(): Promise<E2ETarget> {
     apiUrl: outputs.CaseApiUrl?.replace(/\/$/, ''),
     token: async (role) => (role === 'supervisor' ? supervisor : analyst),
     stop: async () => kinesis.destroy(),
+  }
+}
+
+/** Every item of every table, one piece of evidence per item. */
+async function tableItems(runtime: LocalRuntime): Promise<Evidence[]> {
+  const client = createDynamoDbClient({ endpoint: runtime.endpoints.dynamodb, region: localRegion, credentials: { ...localCredentials } })
+  try {
+    const found: Evidence[] = []
+    for (const table of Object.values(runtime.names.tables)) {
+      let start: ScanCommandOutput['LastEvaluatedKey']
+      do {
+        const page = await client.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }))
+        for (const item of page.Items ?? []) found.push({ where: `table ${table}`, text: JSON.stringify(item) })
+        start = page.LastEvaluatedKey
+      } while (start !== undefined)
+    }
+    return found
+  } finally {
+    client.destroy()
+  }
+}
+
+/** The input and output of the named executions, as DescribeExecution serves them. */
+async function executions(runtime: LocalRuntime, names: readonly string[]): Promise<Evidence[]> {
+  const client = new SFNClient({ endpoint: runtime.endpoints.stepFunctions, region: localRegion, credentials: { ...localCredentials } })
+  const executionArn = (name: string) => `${runtime.names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`
+  try {
+    return await Promise.all(
+      names.map(async (name) => {
+        const described = await client.send(new DescribeExecutionCommand({ executionArn: executionArn(name) }))
+        return { where: `workflow execution ${name}`, text: `${described.input ?? ''}\n${described.output ?? ''}` }
+      }),
+    )
+  } finally {
+    client.destroy()
+  }
+}
+
+/**
+ * Copies what this process writes to stdout and stderr (the handlers' Powertools log lines among
+ * it) while still writing it through.
+ */
+function teeProcessOutput(): { lines(): string[]; restore(): void } {
+  const captured: string[] = []
+  const streams = [process.stdout, process.stderr]
+  const originals = streams.map((stream) => stream.write)
+  streams.forEach((stream, i) => {
+    const original = originals[i]!
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+      return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest)
+    }) as typeof stream.write
+  })
+  return {
+    lines: () => captured.join('').split('\n').filter((line) => line.length > 0),
+    restore: () => streams.forEach((stream, i) => void (stream.write = originals[i]!)),
   }
 }
 
