@@ -13,6 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
 import { caseApiRoutes, type CaseApiRole } from '../functions/case-api/routes.ts'
 import type { CaseApiConfig } from './config.ts'
+import { acknowledge, acknowledgeTracing, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -46,10 +47,12 @@ export interface CaseApiProps {
  * analysts' Cognito user pool, in front of one Lambda that serves all routes.
  *
  * - **Users.** A user pool only administrators add users to (no self sign-up), with a 14-character
- *   password policy, optional TOTP MFA (no SMS: that would need an SNS role and a sending budget),
+ *   password policy, TOTP MFA required (a password alone never opens fraud cases and PAN-derived
+ *   data; no SMS: that would need an SNS role and a sending budget, and is the weaker factor),
  *   e-mail recovery, and two groups, `analyst` and `supervisor`. Feature plan Lite: threat
  *   protection (advanced security) needs the Plus plan, priced per active user, and a handful of
- *   analysts signing in with passwords and TOTP do not need it. One app client without a secret
+ *   administrator-created analysts signing in with a password and TOTP do not need it (cdk-nag
+ *   COG8 is acknowledged for this). One app client without a secret
  *   (a browser or CLI cannot keep one), SRP or user-password sign-in, no OAuth/hosted UI, tokens
  *   valid 1 hour, refresh tokens 12 hours (a shift), revocable.
  * - **Authorization.** An HTTP API JWT authorizer trusts the pool as issuer
@@ -102,7 +105,7 @@ export class CaseApi extends Construct {
         requireSymbols: true,
         tempPasswordValidity: Duration.days(3),
       },
-      mfa: cognito.Mfa.OPTIONAL,
+      mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       featurePlan: cognito.FeaturePlan.LITE,
@@ -112,6 +115,9 @@ export class CaseApi extends Construct {
       },
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+    })
+    acknowledge(this.userPool, {
+      COG8: 'Lite plan on purpose: threat protection is priced per active user, and this pool has no self sign-up, a handful of administrator-created users and TOTP MFA required, which covers the stolen-password risk it would score',
     })
     this.userPoolClient = this.userPool.addClient('AppClient', {
       generateSecret: false,
@@ -154,6 +160,11 @@ export class CaseApi extends Construct {
     tables.decisions.grantReadData(this.handler)
     tables.rules.grantReadWriteData(this.handler)
     stateMachine.grantTaskResponse(this.handler)
+    acknowledgeTracing(this.handler)
+    acknowledge(grantsPolicyOf(role), {
+      ...keyGrantWildcards('tables key'),
+      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes (the queue by status and deadline), as CDK's grantReadWriteData grants them: no other table's",
+    })
 
     // --- The API --------------------------------------------------------------------------------
     this.issuer = `https://cognito-idp.${stack.region}.amazonaws.com/${this.userPool.userPoolId}`

@@ -52,12 +52,18 @@ export const contextKeys = {
   apiThrottleBurstLimit: 'vigil:apiThrottleBurstLimit',
   /**
    * Alarm thresholds (lib/observability.ts): an object of any of {iteratorAgeSeconds, scorerErrors,
-   * scorerThrottles, quarantineRatePercent, api5xxRatePercent, escalationsPerHour, blockRateBandWidth};
+   * scorerThrottles, quarantineRatePercent, api5xxRatePercent, escalationsPerHour, blockRateBandWidth,
+   * slaBreachesPerHour};
    * keys left out keep their defaults. From the CLI, a JSON object. cdk.json: every key, see alarmDefaults.
    */
   alarms: 'vigil:alarms',
   /** Optional e-mail address subscribed to the operations alarm topic. */
   alarmEmail: 'vigil:alarmEmail',
+  /**
+   * Whether bin/vigil.ts runs cdk-nag's AwsSolutions checks on the app (lib/nag.ts): any unacknowledged
+   * finding then fails `cdk synth` and `cdk deploy`. true or false. cdk.json: true.
+   */
+  nag: 'vigil:nag',
 } as const
 
 /** The stage whose stateful resources are destroyed with the stack unless told otherwise. */
@@ -74,9 +80,11 @@ export interface VigilConfig {
   readonly escalation: EscalationConfig
   readonly caseApi: CaseApiConfig
   readonly observability: ObservabilityConfig
+  /** Check the app against cdk-nag's AwsSolutions rules when it is synthesized. */
+  readonly nag: boolean
 }
 
-/** The operations alarms (lib/observability.ts): each alarm fires when its value exceeds the threshold. */
+/** The operations alarms (lib/observability.ts): each alarm fires when its value exceeds the threshold (SlaBreaches: reaches it). */
 export interface AlarmThresholds {
   /** Age of the oldest record the scorer was handed (Lambda IteratorAge, maximum per minute), in seconds. */
   readonly iteratorAgeSeconds: number
@@ -92,6 +100,8 @@ export interface AlarmThresholds {
   readonly escalationsPerHour: number
   /** Width of the block rate's anomaly-detection band, in standard deviations. */
   readonly blockRateBandWidth: number
+  /** Cases whose analyst SLA or supervisor deadline ran out (SlaBreaches) per hour at which to alarm. */
+  readonly slaBreachesPerHour: number
 }
 
 export interface ObservabilityConfig {
@@ -108,6 +118,7 @@ export const alarmDefaults: AlarmThresholds = {
   api5xxRatePercent: 1,
   escalationsPerHour: 5,
   blockRateBandWidth: 3,
+  slaBreachesPerHour: 1,
 }
 
 /** Each threshold's accepted range, and whether it must be a whole number. */
@@ -119,6 +130,7 @@ const alarmRanges: Readonly<Record<keyof AlarmThresholds, readonly [min: number,
   api5xxRatePercent: [0, 100, false],
   escalationsPerHour: [0, 100_000, true],
   blockRateBandWidth: [0.5, 10, false],
+  slaBreachesPerHour: [1, 100_000, true],
 }
 
 /** The analysts' HTTP API (lib/case-api.ts). */
@@ -252,6 +264,11 @@ export function readVigilConfig(node: Node): VigilConfig {
   }
   const observability: ObservabilityConfig = { alarms: alarmThresholds(get(contextKeys.alarms)), alarmEmail }
 
+  const nag = get(contextKeys.nag) ?? false
+  if (nag !== true && nag !== false && nag !== 'true' && nag !== 'false') {
+    throw new Error(`${contextKeys.nag} must be true or false (got ${JSON.stringify(nag)})`)
+  }
+
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -260,6 +277,7 @@ export function readVigilConfig(node: Node): VigilConfig {
     escalation,
     caseApi,
     observability,
+    nag: nag === true || nag === 'true',
   }
 }
 

@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks'
 import { Construct } from 'constructs'
 import type { EscalationConfig } from './config.ts'
+import { acknowledge, acknowledgeTracing, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { listItems, tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -81,6 +82,11 @@ export class Escalation extends Construct {
     tables.cases.grantReadWriteData(this.caseTasks)
     tables.decisions.grantReadWriteData(this.caseTasks)
     tables.rules.grantReadWriteData(this.caseTasks)
+    acknowledgeTracing(this.caseTasks)
+    acknowledge(grantsPolicyOf(role), {
+      ...keyGrantWildcards('tables key'),
+      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes, as CDK's grantReadWriteData grants them: no other table's",
+    })
 
     const caseId = sfn.JsonPath.stringAt('$.case.caseId')
     const caseTask = (stateId: string, action: string, resultPath: string = '$.case') =>
@@ -187,6 +193,15 @@ export class Escalation extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
       encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(operationsKey),
+      // Named, so the execution role's KMS condition (kms:EncryptionContext:aws:states:stateMachineArn)
+      // names its ARN: CDK builds that ARN from the name, and a generated name leaves it
+      // `…:stateMachine:`, which no execution matches, so it could neither encrypt nor decrypt.
+      stateMachineName: `${stackName}-case-workflow`,
+    })
+    acknowledge(grantsPolicyOf(this.stateMachine.role), {
+      [`IAM5[Resource::${arnInFinding(this.caseTasks)}:*]`]: "the case task function's own versions and aliases, as the LambdaInvoke task grants them: no other function",
+      'IAM5[Resource::*]':
+        'only for the actions that have no resource-level permissions: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and the CloudWatch Logs vended-log delivery APIs Step Functions logging needs (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups)',
     })
   }
 }

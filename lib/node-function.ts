@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { Duration } from 'aws-cdk-lib'
 import type * as iam from 'aws-cdk-lib/aws-iam'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
 import type * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 
@@ -22,6 +22,33 @@ export interface NodeFunctionProps {
   readonly environment: Record<string, string>
 }
 
+/**
+ * How every Vigil Lambda is bundled: one minified ESM file with source maps, built offline.
+ * bench/cold-start.ts builds with these very options, so the sizes and init times it reports are
+ * the shipped bundle's.
+ */
+export const lambdaBundling: BundlingOptions = {
+  forceDockerBundling: false, // the esbuild devDependency: offline, no Docker
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // ESM output has no `require`; some CommonJS dependencies still call it for Node built-ins.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  minify: true,
+  keepNames: true, // error and class names stay readable in logs after minification
+  sourceMap: true,
+  sourcesContent: false, // stack traces need the mappings, not a copy of the sources
+  // The AWS SDK v3 is the one the Node 24 runtime ships, not a bundled copy: bundling it tripled
+  // the scorer (1.15 MB, 395 KB of it SDK) and did not start faster (bench/README.md, cold start).
+  // The price is the version pin: the runtime's SDK is updated by AWS, not by package-lock.json.
+  // Vigil calls only long-stable operations (DynamoDB items, GetSecretValue, StartExecution,
+  // SendTask*); pin the runtime version (RuntimeManagementMode.manual) to freeze the SDK too.
+  // `@smithy/*` stays bundled: the functions import none of it at run time (tree-shaken to nothing),
+  // and an external import of it would name a package the runtime does not promise to ship.
+  bundleAwsSDK: false,
+  externalModules: ['@aws-sdk/*'],
+}
+
 /** Every Vigil Lambda: Node 24 on arm64, one minified ESM bundle with source maps, built offline. */
 export function nodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
   return new NodejsFunction(scope, id, {
@@ -35,29 +62,13 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
     timeout: Duration.seconds(props.timeoutSeconds),
     role: props.role,
     logGroup: props.logGroup,
+    tracing: lambda.Tracing.ACTIVE,
     environment: {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
     },
-    bundling: {
-      forceDockerBundling: false, // the esbuild devDependency: offline, no Docker
-      format: OutputFormat.ESM,
-      target: 'node24',
-      mainFields: ['module', 'main'],
-      // ESM output has no `require`; some CommonJS dependencies still call it for Node built-ins.
-      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      minify: true,
-      keepNames: true, // error and class names stay readable in logs after minification
-      sourceMap: true,
-      sourcesContent: false, // stack traces need the mappings, not a copy of the sources
-      // Externalize nothing: Node built-ins are external anyway, and the AWS SDK v3 clients are
-      // bundled rather than taken from the runtime, so the versions in package-lock.json (the
-      // ones the tests ran against) are the ones that run, not whatever the runtime ships this
-      // month; a bundled, tree-shaken client also loads faster than the runtime's full copy.
-      bundleAwsSDK: true,
-      externalModules: [],
-    },
+    bundling: lambdaBundling,
   })
 }

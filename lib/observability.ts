@@ -15,6 +15,10 @@ import type { ObservabilityConfig } from './config.ts'
 
 /** The scorer's EMF metrics (functions/score/metrics.ts): namespace and the Powertools service dimension. */
 export const scorerMetrics = { namespace: 'Vigil', dimensions: { service: 'vigil-scorer' } } as const
+/** The case task Lambda's EMF metrics (functions/escalation/): CasesOpened, CasesEscalated, CasesClosed (by outcome), SlaBreaches. */
+export const caseMetrics = { namespace: 'Vigil', dimensions: { service: 'vigil-cases' } } as const
+/** The outcomes CasesClosed is published by, in its `outcome` dimension. */
+export const caseOutcomes = ['fraud', 'legitimate', 'expired'] as const
 
 export const alarmNames = [
   'IteratorAge',
@@ -26,6 +30,7 @@ export const alarmNames = [
   'WorkflowExecutionsTimedOut',
   'Api5xxRate',
   'Escalations',
+  'SlaBreaches',
   'BlockRateAnomaly',
 ] as const
 export type AlarmName = (typeof alarmNames)[number]
@@ -88,6 +93,17 @@ export class Observability extends Construct {
 
     const scorerMetric = (metricName: string, statistic = cloudwatch.Stats.SUM, period = Duration.minutes(5)) =>
       new cloudwatch.Metric({ namespace: scorerMetrics.namespace, metricName, dimensionsMap: { ...scorerMetrics.dimensions }, statistic, period })
+    const caseMetric = (metricName: string, dimensions: Record<string, string> = {}, period = Duration.minutes(5)) =>
+      new cloudwatch.Metric({ namespace: caseMetrics.namespace, metricName, dimensionsMap: { ...caseMetrics.dimensions, ...dimensions }, statistic: cloudwatch.Stats.SUM, period })
+    // Metrics whose extra dimension takes values from data (rule ids, quarantine reasons): one line per
+    // value found, rather than a list here that a new rule would silently leave out.
+    const scorerMetricsBy = (metricName: string, dimension: string, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${scorerMetrics.namespace},service,${dimension}} service="${scorerMetrics.dimensions.service}" MetricName="${metricName}"', 'Sum', 300)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(5),
+      })
     const fiveMinutes = { period: Duration.minutes(5) }
     const sum = { ...fiveMinutes, statistic: cloudwatch.Stats.SUM }
 
@@ -130,6 +146,8 @@ export class Observability extends Construct {
     const executionsTimedOut = stateMachine.metricTimedOut(sum)
     // One message per case escalated (the NotifySupervisors state): the analyst SLA was missed.
     const escalations = escalationTopic.metricNumberOfMessagesPublished({ statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) })
+    // Published by the case tasks when an analyst SLA or the supervisor deadline runs out.
+    const slaBreaches = caseMetric('SlaBreaches', {}, Duration.hours(1))
     const api5xxRate = new cloudwatch.MathExpression({
       expression: 'IF(requests > 0, 100 * errors / requests, 0)',
       usingMetrics: { errors: api.metricServerError(sum), requests: api.metricCount(sum) },
@@ -214,6 +232,14 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
         treatMissingData: notBreaching,
       }),
+      SlaBreaches: alarm('SlaBreaches', {
+        alarmDescription: `${thresholds.slaBreachesPerHour} or more cases in an hour ran out their analyst SLA or supervisor deadline: decide them, or see why they wait (staffing, a flood of cases)`,
+        metric: slaBreaches,
+        threshold: thresholds.slaBreachesPerHour,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: notBreaching,
+      }),
       // Blocks as a share of decisions, against the band CloudWatch learns from its history: a jump
       // (an attack, or a rule gone wrong) and a drop (a rule or the block list broken) both alarm.
       BlockRateAnomaly: new cloudwatch.AnomalyDetectionAlarm(this, 'BlockRateAnomaly', {
@@ -257,10 +283,23 @@ export class Observability extends Construct {
           graph('Duration (ms)', [scorer.metricDuration({ ...fiveMinutes, statistic: cloudwatch.Stats.AVERAGE }), scorer.metricDuration({ ...fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM })]),
           graph('Invocations', [scorer.metricInvocations(sum)]),
         ],
-        [header('Escalation', 'Case workflow executions (one per review or block), and cases escalated to supervisors.')],
+        [
+          graph('Rule hits by rule', [scorerMetricsBy('RuleHits', 'ruleId', 'Rule hits')]),
+          graph('Event time to decision (ms)', [scorerMetric('EventTimeToDecision', 'p50'), scorerMetric('EventTimeToDecision', 'p99')]),
+          graph('Quarantined by reason', [scorerMetricsBy('QuarantinedByReason', 'reason', 'Quarantined')]),
+        ],
+        [header('Escalation', 'Case workflow executions (one per review or block), cases by stage (namespace Vigil, service=vigil-cases) and deadlines missed.')],
         [
           graph('Executions', [stateMachine.metricStarted(sum), stateMachine.metricSucceeded(sum), executionsFailed, executionsTimedOut], [], 12),
           graph('Cases escalated (per hour)', [escalations], [], 12),
+        ],
+        [
+          graph('Cases opened, escalated and closed by outcome', [
+            caseMetric('CasesOpened'),
+            caseMetric('CasesEscalated'),
+            ...caseOutcomes.map((outcome) => caseMetric('CasesClosed', { outcome }).with({ label: `CasesClosed ${outcome}` })),
+          ], [], 12),
+          graph('SLA breaches (per hour)', [slaBreaches], [], 12),
         ],
         [header('Case API', 'The analysts’ HTTP API, all routes.')],
         [

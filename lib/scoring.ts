@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
 import type { ScoringConfig } from './config.ts'
+import { acknowledge, acknowledgeTracing, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -108,6 +109,9 @@ export class Scoring extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
     })
+    acknowledge(this.tokenizationKey, {
+      SMG4: 'the PAN tokenization HMAC key: rotating it gives every card a new token and orphans its entity state and history, so it is re-keyed by a planned migration, never on a schedule',
+    })
 
     // --- Operations key, logs, dead-letter queue ------------------------------------------------
     this.operationsKey = new kms.Key(this, 'OperationsKey', {
@@ -122,7 +126,7 @@ export class Scoring extends Construct {
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
         principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
         resources: ['*'],
         conditions: {
           ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
@@ -143,6 +147,9 @@ export class Scoring extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy,
+    })
+    acknowledge(this.deadLetterQueue, {
+      SQS3: "this queue is itself the dead-letter destination (the Kinesis event source mapping's on-failure destination, which nag does not see as a redrive target); a dead-letter queue of it would have no producer",
     })
 
     // --- The scorer -----------------------------------------------------------------------------
@@ -175,6 +182,7 @@ export class Scoring extends Construct {
     tables.quarantine.grantReadWriteData(this.scorer)
     tables.rules.grantReadData(this.scorer)
     this.tokenizationKey.grantRead(this.scorer)
+    acknowledgeTracing(this.scorer)
 
     // --- Event source mapping -------------------------------------------------------------------
     // Lambda's defaults let one bad record block a shard; each is overridden:
@@ -218,6 +226,7 @@ export class Scoring extends Construct {
       onFailure: new SqsDlq(this.deadLetterQueue),
     })
     this.scorer.addEventSource(this.eventSource)
+    acknowledge(grantsPolicyOf(role), keyGrantWildcards('tables key (decisions, entity state, quarantine) and the operations key (dead-letter queue)'))
 
     // --- Seeding the rules table ----------------------------------------------------------------
     const body = readFileSync(defaultRuleSet.path, 'utf8')
@@ -227,6 +236,14 @@ export class Scoring extends Construct {
     }
     const rules = tableSchemas.rules
     const seedLogGroup = logGroup('SeedLogs')
+    // Its own role rather than the provider's default, which carries the AWSLambdaBasicExecutionRole
+    // managed policy (log writes to every log group of the account): it writes to its own log group
+    // and puts two items.
+    const seedRole = new iam.Role(this, 'SeedRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${stackName}: seeds the rules table with rule set version 1 (AwsCustomResource provider)`,
+    })
+    seedLogGroup.grantWrite(seedRole)
     // On create only, and conditional: no update or delete call, and a put that finds its item
     // already there (a replaced resource, a restored table) keeps the item. An operator's
     // activation of another version is never overwritten.
@@ -242,9 +259,9 @@ export class Scoring extends Construct {
       ignoreErrorCodesMatching: 'ConditionalCheckFailedException',
       physicalResourceId: PhysicalResourceId.of(physicalId),
     })
-    // The provider function behind AwsCustomResource is a singleton per stack: its log group (and
-    // its role, which carries the AWSLambdaBasicExecutionRole managed policy) serve every
-    // AwsCustomResource of the stack. Each resource adds only its own policy: PutItem on the table.
+    // The provider function behind AwsCustomResource is a singleton per stack: its log group and
+    // role serve every AwsCustomResource of the stack. Each resource adds only its own policy:
+    // PutItem on the table.
     const seed = (seedId: string, call: AwsSdkCall): AwsCustomResource =>
       new AwsCustomResource(this, seedId, {
         resourceType: 'Custom::VigilRuleSetSeed',
@@ -252,6 +269,7 @@ export class Scoring extends Construct {
         policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: [tables.rules.tableArn] }),
         installLatestAwsSdk: false, // the runtime's SDK does a PutItem; no download at deploy time
         logGroup: seedLogGroup,
+        role: seedRole,
       })
     this.seedRuleSetVersion = seed(
       'SeedRuleSetVersion',
@@ -279,6 +297,7 @@ export class Scoring extends Construct {
     // The pointer never names a version that is not stored yet.
     this.seedActiveRuleSet.node.addDependency(this.seedRuleSetVersion)
     // The rules table is encrypted with the tables key: DynamoDB uses it on the caller's behalf.
-    tables.key.grantEncryptDecrypt(this.seedRuleSetVersion)
+    tables.key.grantEncryptDecrypt(seedRole)
+    acknowledge(grantsPolicyOf(seedRole), keyGrantWildcards('tables key'))
   }
 }

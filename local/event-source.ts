@@ -17,9 +17,12 @@
  * - **MaximumRecordAgeInSeconds** (-1 = none): records older than this when a batch is about to be
  *   invoked are not scored but dead-lettered.
  *
- * Not emulated: resharding (shards are listed once at start), tumbling windows, enhanced fan-out,
- * and checkpoints across restarts (a restarted runtime reads from TRIM_HORIZON again; the scorer's
- * exactly-once commit makes the replay a no-op).
+ * - **Resharding**: shards are listed again every `shardDiscoveryMs`; a child shard (from a split or
+ *   a merge) is not read until every parent it names has been read to its end and delivered, so a
+ *   partition key's records reach the function in order across the split, as Lambda guarantees.
+ *
+ * Not emulated: tumbling windows, enhanced fan-out, and checkpoints across restarts (a restarted
+ * runtime reads from TRIM_HORIZON again; the scorer's exactly-once commit makes the replay a no-op).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -27,8 +30,8 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
-  type _Record,
   type KinesisClient,
+  type Shard,
 } from '@aws-sdk/client-kinesis'
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import type { EventSourceMappingSettings } from './synthesized.ts'
@@ -62,40 +65,72 @@ export interface EventSourceOptions {
   readonly idlePollMs?: number
   /** First retry delay, doubled per attempt up to 5 s; default 100 ms. */
   readonly retryBaseMs?: number
+  /** How often the shard list is read again to find the children of a split or merge; default 1 s. */
+  readonly shardDiscoveryMs?: number
   readonly now?: () => number
 }
 
 export interface EventSource {
+  /** Every shard found so far, children of a resharding included. */
   readonly shardIds: readonly string[]
   /** Stops polling; resolves once every shard's in-flight batch has finished. */
   stop(): Promise<void>
 }
 
 export async function startEventSource(options: EventSourceOptions): Promise<EventSource> {
-  const { client, streamName } = options
-  const shardIds: string[] = []
-  let next: string | undefined
-  do {
-    const out = await client.send(new ListShardsCommand(next === undefined ? { StreamName: streamName } : { NextToken: next }))
-    for (const shard of out.Shards ?? []) if (shard.ShardId) shardIds.push(shard.ShardId)
-    next = out.NextToken
-  } while (next !== undefined)
-
   const abort = new AbortController()
-  const loops = shardIds.map((shardId) =>
-    new ShardPoller(shardId, options, abort.signal).run().catch((error: unknown) => {
-      if (!abort.signal.aborted) process.stderr.write(`event source: shard ${shardId} stopped: ${(error as Error).message}\n`)
-    }),
-  )
+  const shardIds: string[] = []
+  const finished = new Map<string, Promise<void>>()
+  const loops: Array<Promise<void>> = []
+  const startNewShards = async () => {
+    for (const shard of await listShards(options.client, options.streamName)) {
+      if (shard.ShardId === undefined || finished.has(shard.ShardId)) continue
+      const shardId = shard.ShardId
+      // A parent missing from the list has aged out of the stream: nothing of it is left to read.
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].flatMap((id) => (id === undefined ? [] : [finished.get(id) ?? Promise.resolve()]))
+      const loop = Promise.all(parents)
+        .then(() => new ShardPoller(shardId, options, abort.signal).run())
+        .catch((error: unknown) => {
+          if (!abort.signal.aborted) process.stderr.write(`event source: shard ${shardId} stopped: ${(error as Error).message}\n`)
+        })
+      shardIds.push(shardId)
+      finished.set(shardId, loop)
+      loops.push(loop)
+    }
+  }
+  await startNewShards()
+  const discovery = (async () => {
+    while (!abort.signal.aborted) {
+      await pause(options.shardDiscoveryMs ?? 1_000, abort.signal)
+      if (!abort.signal.aborted) await startNewShards().catch(() => {}) // a transient error: the next round lists again
+    }
+  })()
   let stopping: Promise<void> | undefined
   return {
     shardIds,
     stop: () =>
       (stopping ??= (async () => {
         abort.abort()
+        await discovery
         await Promise.all(loops)
       })()),
   }
+}
+
+async function listShards(client: KinesisClient, streamName: string): Promise<Shard[]> {
+  const shards: Shard[] = []
+  let next: string | undefined
+  do {
+    const out = await client.send(new ListShardsCommand(next === undefined ? { StreamName: streamName } : { NextToken: next }))
+    shards.push(...(out.Shards ?? []))
+    next = out.NextToken
+  } while (next !== undefined)
+  return shards
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await sleep(Math.max(1, ms), undefined, { signal }).catch(() => {})
 }
 
 interface Pending {
@@ -112,6 +147,8 @@ class ShardPoller {
   readonly #now: () => number
   #iterator: string | undefined
   #lastSequence: string | undefined
+  /** The shard is closed (split or merged) and read to its end. */
+  #ended = false
   #buffer: KinesisStreamRecord[] = []
   #bufferSince = 0
 
@@ -122,21 +159,23 @@ class ShardPoller {
     this.#now = options.now ?? Date.now
   }
 
+  /** Polls until stopped, or until a closed shard has been read to its end and delivered. */
   async run(): Promise<void> {
     const { BatchSize, MaximumBatchingWindowInSeconds } = this.#o.settings
     const idle = this.#o.idlePollMs ?? 250
     while (!this.#signal.aborted) {
-      if (this.#buffer.length < BatchSize) {
+      if (this.#buffer.length < BatchSize && !this.#ended) {
         const fetched = await this.#getRecords(BatchSize - this.#buffer.length)
         if (fetched.length > 0 && this.#buffer.length === 0) this.#bufferSince = this.#now()
         this.#buffer.push(...fetched)
       }
       if (this.#buffer.length === 0) {
+        if (this.#ended) return
         await this.#pause(idle)
         continue
       }
       const waited = this.#now() - this.#bufferSince
-      if (this.#buffer.length < BatchSize && waited < MaximumBatchingWindowInSeconds * 1000) {
+      if (this.#buffer.length < BatchSize && !this.#ended && waited < MaximumBatchingWindowInSeconds * 1000) {
         await this.#pause(Math.min(idle, MaximumBatchingWindowInSeconds * 1000 - waited))
         continue
       }
@@ -232,6 +271,7 @@ class ShardPoller {
       try {
         const out = await this.#o.client.send(new GetRecordsCommand({ ShardIterator: this.#iterator, Limit: Math.max(1, Math.min(limit, 10_000)) }))
         this.#iterator = out.NextShardIterator
+        this.#ended = out.NextShardIterator === undefined || out.NextShardIterator === null
         const records = out.Records ?? []
         const last = records.at(-1)?.SequenceNumber
         if (last !== undefined) this.#lastSequence = last
@@ -259,8 +299,7 @@ class ShardPoller {
     return out.ShardIterator
   }
 
-  async #pause(ms: number): Promise<void> {
-    if (this.#signal.aborted) return
-    await sleep(Math.max(1, ms), undefined, { signal: this.#signal }).catch(() => {})
+  #pause(ms: number): Promise<void> {
+    return pause(ms, this.#signal)
   }
 }

@@ -12,21 +12,16 @@
  * functions' environments. The Lambda code runs unchanged: the scorer's and the API's Step
  * Functions adapters speak the real protocol to `serveStepFunctions`.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  GetItemCommand,
-  QueryCommand,
-  ResourceInUseException,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb'
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SFNClient } from '@aws-sdk/client-sfn'
-import { Logger } from '@aws-lambda-powertools/logger'
+import type { Context } from 'aws-lambda'
 import { createDynamoDbClient, createKinesisClient, localCredentials, localRegion } from '../functions/aws/clients.ts'
 import { StepFunctionsEscalation } from '../functions/aws/escalation.ts'
+import { createTelemetry, serviceNames } from '../functions/aws/telemetry.ts'
 import { publishRuleSet } from '../functions/aws/rule-set-store.ts'
 import { StepFunctionsWorkflow } from '../functions/aws/workflow.ts'
 import { handleApiRequest } from '../functions/case-api/app.ts'
@@ -34,15 +29,19 @@ import { caseApiDependencies } from '../functions/case-api/dependencies.ts'
 import { caseApiRoutes } from '../functions/case-api/routes.ts'
 import { compileRuleSet } from '../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
+import { caseTaskHandler } from '../functions/escalation/case-task-handler.ts'
 import { caseTaskDependencies } from '../functions/escalation/dependencies.ts'
-import { runCaseTask } from '../functions/escalation/tasks.ts'
+import { caseEventRecorder } from '../functions/escalation/metrics.ts'
 import { scorerDependencies } from '../functions/score/dependencies.ts'
-import { scoreKinesisEvent } from '../functions/score/score-event.ts'
-import { ruleSetItems, tableSchemas, type TableKey } from '../lib/table-schema.ts'
+import { scorerHandler } from '../functions/score/scorer-handler.ts'
+import { tokenizationKeyMiddleware } from '../functions/score/tokenization-key.ts'
+import { ruleSetItems, type TableKey } from '../lib/table-schema.ts'
 import { startApiServer } from './api-server.ts'
 import { defaultDataDir, devAudience, devIssuer, devSigningKey, signDevToken } from './dev-tokens.ts'
 import { createStream, startEmulators } from './emulators.ts'
+import { parseEmfLine } from './emf.ts'
 import { startEventSource, type DeadLetter } from './event-source.ts'
+import { captureLambdaOutput, type LineSink } from './lambda-output.ts'
 import { startProducer } from './producer.ts'
 import { dynamoDbServiceHandlers, LocalStateMachine, serveStepFunctions } from './state-machine.ts'
 import { formatSummary, StatsCollector, type RuntimeStats } from './summary.ts'
@@ -86,6 +85,8 @@ export interface LocalRuntime {
   readonly token: string
   readonly readyLine: string
   readonly deadLetterFile: string
+  /** Every line the handlers wrote (JSON logs and EMF), as CloudWatch Logs would keep them. */
+  readonly lambdaLogFile: string
   stats(): RuntimeStats
   deadLetters(): readonly DeadLetter[]
   /** Stops everything (idempotent): producer, poller, servers, workflow, emulators. */
@@ -132,15 +133,39 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await seedRules(dynamo, app.tables.rules.localName, options.rulesPath ?? new URL('../rules/default.json', import.meta.url).pathname)
     const tokenizationKey = await localTokenizationKey(options.dataDir)
 
-    // 3. The case workflow: the synthesized definition, tasks bound to the real task code.
+    // The handlers run as in AWS (middy, Powertools); what they write goes where CloudWatch Logs
+    // would take it: EMF lines into the summary's figures, warnings and errors to the log.
+    const stats = new StatsCollector()
+    const output = captureLambdaOutput()
+    cleanup.push(() => output.release())
+    // Every line, as a log group would keep it: what to grep when the terminal says a warning.
+    await mkdir(stateDir, { recursive: true })
+    const lambdaLogFile = join(stateDir, 'lambda.log')
+    const lambdaLog = createWriteStream(lambdaLogFile, { flags: 'w', mode: 0o600 })
+    cleanup.push(() => new Promise<void>((resolve) => lambdaLog.end(resolve)))
+    const lambdaLine: LineSink = (line) => {
+      lambdaLog.write(`${line}\n`)
+      const emf = parseEmfLine(line)
+      if (emf) stats.emf(emf)
+      else logLine(line, log)
+    }
+    const invokeLocally = <E, R>(handler: (event: E, context: Context) => Promise<R>, functionName: string) => (event: E) =>
+      output.run(lambdaLine, () => handler(event, lambdaContext(functionName)))
+
+    // 3. The case workflow: the synthesized definition, tasks bound to the real task handler.
     const realStart = Date.now()
     const now = timeScale === 1 ? Date.now : () => realStart + (Date.now() - realStart) / timeScale
     const stateMachineArn = `arn:aws:states:${localRegion}:123456789012:stateMachine:${localNames.stateMachine}`
-    const caseTasks = caseTaskDependencies(app.environment(app.logicalIds.caseTasks, stateMachineArn), { dynamo, now })
+    const caseTelemetry = createTelemetry(serviceNames.caseTasks)
+    const caseTasks = caseTaskDependencies(app.environment(app.logicalIds.caseTasks, stateMachineArn), {
+      dynamo,
+      now,
+      record: caseEventRecorder(caseTelemetry.metrics, caseTelemetry.logger),
+    })
     const machine = new LocalStateMachine(app.definition(), {
       name: localNames.stateMachine,
       region: localRegion,
-      lambdas: { [app.logicalIds.caseTasks]: (event: unknown) => runCaseTask(event, caseTasks) },
+      lambdas: { [app.logicalIds.caseTasks]: invokeLocally(caseTaskHandler(caseTasks, caseTelemetry), serviceNames.caseTasks) },
       services: {
         ...dynamoDbServiceHandlers(dynamo),
         'sns:publish': (parameters: { Subject?: string; Message?: unknown }, context) => {
@@ -159,10 +184,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const sfn = new SFNClient(clientConfig(sfnEndpoint.endpoint))
     cleanup.push(() => sfn.destroy())
 
-    // 4. The scorer, with its environment from the template.
-    const logger = new Logger({ serviceName: 'vigil-scorer', logLevel: 'WARN' })
+    // 4. The scorer, with its environment from the template and the local key.
+    const scorerTelemetry = createTelemetry(serviceNames.scorer)
     const scorerEnv = { ...app.environment(app.logicalIds.scorer, stateMachineArn), VIGIL_TOKENIZATION_KEY: tokenizationKey }
-    const scorer = { ...(await scorerDependencies(scorerEnv, logger, { dynamo })), escalation: new StepFunctionsEscalation(sfn, stateMachineArn) }
+    const scorerDeps = { ...scorerDependencies(scorerEnv, scorerTelemetry.logger, { dynamo }), escalation: new StepFunctionsEscalation(sfn, stateMachineArn) }
+    const scorer = invokeLocally(scorerHandler(scorerDeps, scorerTelemetry, tokenizationKeyMiddleware({ VIGIL_TOKENIZATION_KEY: tokenizationKey })), serviceNames.scorer)
 
     // 5. The analyst API.
     const signingKey = await devSigningKey({ dataDir: stateDir })
@@ -178,18 +204,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const token = await signDevToken(signingKey, { username: 'analyst', groups: ['analyst'], expiresIn: '12h' })
 
     // 6. The event source mapping, with the template's settings.
-    const stats = new StatsCollector()
     const deadLetters: DeadLetter[] = []
     const deadLetterFile = join(stateDir, 'dead-letters.jsonl')
     await mkdir(stateDir, { recursive: true })
     let deadLetterWrites = Promise.resolve()
-    const invoke = async (event: Parameters<typeof scoreKinesisEvent>[0]) => {
-      const { response, outcome, records } = await scoreKinesisEvent(event, scorer)
-      const done = outcome.firstUnfinished ?? records
-      stats.ingested += done
-      stats.quarantined += outcome.quarantined
-      stats.duplicates += outcome.duplicates
-      for (const decision of outcome.decided) stats.decision(decision.transactionId, decision.outcome)
+    const invoke = async (event: Parameters<typeof scorer>[0]) => {
+      const response = await scorer(event)
       const failed = response.batchItemFailures[0]?.itemIdentifier
       const at = Date.now()
       for (const record of event.Records) {
@@ -198,7 +218,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
       if (failed !== undefined) {
         stats.failedInvocations++
-        log(`scorer: batch of ${records} records unfinished from ${failed}: ${String((outcome.errors[0] as Error | undefined)?.message ?? 'unknown error')}`)
+        log(`scorer: batch of ${event.Records.length} records unfinished from ${failed}`)
       }
       return response
     }
@@ -247,28 +267,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     // 8. The summary.
-    const casesTable = app.tables.cases.localName
-    const refreshCases = async () => {
-      stats.cases = await countCases(dynamo, casesTable)
-    }
     const interval = options.summaryIntervalMs ?? 5_000
     if (interval > 0) {
       let last = { at: Date.now(), ingested: 0 }
-      let ticking = false
       const timer = setInterval(() => {
-        if (ticking) return
-        ticking = true
-        void refreshCases()
-          .catch(() => {})
-          .then(() => {
-            const at = Date.now()
-            const snapshot = stats.snapshot()
-            const rateNow = ((snapshot.ingested - last.ingested) * 1000) / Math.max(1, at - last.at)
-            last = { at, ingested: snapshot.ingested }
-            log(formatSummary(snapshot, new Date(at), rateNow))
-            stats.roll()
-          })
-          .finally(() => (ticking = false))
+        const at = Date.now()
+        const snapshot = stats.snapshot()
+        const rateNow = ((snapshot.ingested - last.ingested) * 1000) / Math.max(1, at - last.at)
+        last = { at, ingested: snapshot.ingested }
+        log(formatSummary(snapshot, new Date(at), rateNow))
+        stats.roll()
       }, interval)
       cleanup.push(() => clearInterval(timer))
     }
@@ -287,7 +295,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const readyLine =
       `ready: api ${endpoints.api} · dynamodb ${endpoints.dynamodb} · kinesis ${endpoints.kinesis} · stepfunctions ${endpoints.stepFunctions} · ` +
       `stream ${app.stream.localName} (${streamNote}) · tables ${Object.values(tables).join(', ')} · ` +
-      `state machine ${stateMachineArn} · dead letters ${deadLetterFile} · ` +
+      `state machine ${stateMachineArn} · dead letters ${deadLetterFile} · handler logs ${lambdaLogFile} · ` +
       `analyst token (12 h): ${token}`
     log(readyLine)
 
@@ -299,6 +307,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       token,
       readyLine,
       deadLetterFile,
+      lambdaLogFile,
       stats: () => stats.snapshot(),
       deadLetters: () => [...deadLetters],
       stop: () => (stopping ??= stopAll()),
@@ -367,28 +376,29 @@ async function localTokenizationKey(dataDir: string | undefined): Promise<string
   return generated
 }
 
-async function countCases(client: DynamoDBClient, table: string) {
-  const index = tableSchemas.cases.indexes[0]
-  const count = async (status: string) => {
-    let total = 0
-    let start: Record<string, any> | undefined
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: index.name,
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeNames: { '#s': index.partitionKey.name },
-          ExpressionAttributeValues: { ':s': { S: status } },
-          Select: 'COUNT',
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      )
-      total += out.Count ?? 0
-      start = out.LastEvaluatedKey
-    } while (start !== undefined)
-    return total
+/** What Lambda hands a handler, as far as middy and Powertools read it (no deadline: no early timeout). */
+function lambdaContext(functionName: string): Context {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${localRegion}:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+  } as Context
+}
+
+/** A handler's log line in the terminal: warnings and errors, one line each; info and debug stay out. */
+function logLine(line: string, log: (line: string) => void): void {
+  let entry: { level?: unknown; service?: unknown; message?: unknown; error?: { message?: unknown } }
+  try {
+    entry = JSON.parse(line)
+  } catch {
+    log(line)
+    return
   }
-  const [open, inReview, escalated, closed] = await Promise.all(['open', 'in_review', 'escalated', 'closed'].map(count))
-  return { open: open!, inReview: inReview!, escalated: escalated!, closed: closed! }
+  if (entry.level !== 'WARN' && entry.level !== 'ERROR' && entry.level !== 'CRITICAL') return
+  log(`${String(entry.service)}: ${String(entry.message)}${entry.error?.message === undefined ? '' : `: ${String(entry.error.message)}`}`)
 }

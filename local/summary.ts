@@ -1,94 +1,161 @@
 /**
- * The local runtime's counters and the line it prints every few seconds. Decisions are counted
- * once per transaction id (a retried batch can hand back a decision an earlier attempt made).
+ * The local runtime's counters and the line it prints every few seconds. The pipeline's figures
+ * come from the EMF lines the handlers write (./emf.ts), the very lines CloudWatch turns into the
+ * Vigil metrics, so the summary and the cloud's dashboard count the same things the same way.
+ * The runtime adds what only it sees: records produced, dead letters, failed invocations and the
+ * lag from arrival in the stream to the committed decision.
  */
+import type { CaseOutcome } from '../functions/core/cases/index.ts'
 import type { Outcome } from '../functions/core/decision.ts'
+import { metricSamples, type EmfDocument } from './emf.ts'
 
-export interface CaseCounts {
-  readonly open: number
-  readonly inReview: number
+export interface Percentiles {
+  readonly p50: number | undefined
+  readonly p99: number | undefined
+  readonly samples: number
+}
+
+export interface CaseFigures {
+  readonly opened: number
   readonly escalated: number
-  readonly closed: number
+  readonly closed: Readonly<Record<CaseOutcome, number>>
+  readonly slaBreaches: number
 }
 
 export interface RuntimeStats {
   /** Records put by the traffic generator. */
   readonly produced: number
-  /** Records the scorer finished (decided, quarantined or skipped as duplicates). */
+  /** Records the scorer finished: decided, redelivered, skipped as duplicates or quarantined. */
   readonly ingested: number
   readonly decided: Readonly<Record<Outcome, number>>
   readonly quarantined: number
+  readonly quarantinedByReason: Readonly<Record<string, number>>
   readonly duplicates: number
   readonly deadLetters: number
   /** Invocations of the scorer that threw or reported a partial failure. */
   readonly failedInvocations: number
-  readonly cases: CaseCounts
+  readonly cases: CaseFigures
+  /** Rule hits by rule id, busiest first (shadow rules included). */
+  readonly topRules: ReadonlyArray<{ readonly ruleId: string; readonly hits: number }>
+  /** Event time → decision committed (EventTimeToDecision), ms, over the last reporting interval. */
+  readonly eventTimeToDecisionMs: Percentiles
   /** Arrival in the stream → decision committed, milliseconds, over the last reporting interval. */
-  readonly lagMs: { readonly p50: number | undefined; readonly p99: number | undefined; readonly samples: number }
+  readonly lagMs: Percentiles
 }
 
-const maxLagSamples = 20_000
+const maxSamples = 20_000
+const shownRules = 3
+
+/** Samples of the current reporting interval; the last full one is reported while the next fills. */
+class IntervalSamples {
+  #current: number[] = []
+  #last: number[] = []
+
+  add(value: number): void {
+    if (this.#current.length < maxSamples) this.#current.push(value)
+  }
+
+  roll(): void {
+    if (this.#current.length > 0) this.#last = this.#current
+    this.#current = []
+  }
+
+  percentiles(): Percentiles {
+    const sorted = (this.#current.length > 0 ? this.#current : this.#last).toSorted((a, b) => a - b)
+    const at = (q: number) => (sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)])
+    return { p50: at(0.5), p99: at(0.99), samples: sorted.length }
+  }
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
 export class StatsCollector {
   produced = 0
-  ingested = 0
-  quarantined = 0
-  duplicates = 0
   deadLetters = 0
   failedInvocations = 0
-  readonly decided: Record<Outcome, number> = { approve: 0, review: 0, block: 0 }
-  cases: CaseCounts = { open: 0, inReview: 0, escalated: 0, closed: 0 }
-  readonly #seen = new Set<string>()
-  #lags: number[] = []
-  #lastLags: number[] = []
+  /** Totals by metric name, and by `name dimension=value` for the dimensions the summary splits on. */
+  readonly #totals = new Map<string, number>()
+  readonly #eventTimes = new IntervalSamples()
+  readonly #lags = new IntervalSamples()
 
-  decision(transactionId: string, outcome: Outcome): void {
-    if (this.#seen.has(transactionId)) return
-    this.#seen.add(transactionId)
-    this.decided[outcome]++
+  /** Counts one EMF document of a handler. */
+  emf(document: EmfDocument): void {
+    for (const sample of metricSamples(document)) {
+      if (sample.name === 'EventTimeToDecision') for (const value of sample.values) this.#eventTimes.add(value)
+      this.#add(sample.name, sum(sample.values))
+      for (const dimension of ['ruleId', 'reason', 'outcome'] as const) {
+        const value = sample.dimensions[dimension]
+        if (value !== undefined) this.#add(`${sample.name} ${dimension}=${value}`, sum(sample.values))
+      }
+    }
   }
 
   lag(ms: number): void {
-    if (this.#lags.length < maxLagSamples) this.#lags.push(ms)
+    this.#lags.add(ms)
   }
 
-  /** Closes the reporting interval: its lags become the ones reported. */
+  /** Closes the reporting interval: its samples become the ones reported. */
   roll(): void {
-    if (this.#lags.length > 0) this.#lastLags = this.#lags
-    this.#lags = []
+    this.#eventTimes.roll()
+    this.#lags.roll()
   }
 
   snapshot(): RuntimeStats {
-    const lags = (this.#lags.length > 0 ? this.#lags : this.#lastLags).toSorted((a, b) => a - b)
-    const at = (q: number) => (lags.length === 0 ? undefined : lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)])
+    const total = (key: string) => this.#totals.get(key) ?? 0
+    const decided = { approve: total('Decisions_approve'), review: total('Decisions_review'), block: total('Decisions_block') }
     return {
       produced: this.produced,
-      ingested: this.ingested,
-      decided: { ...this.decided },
-      quarantined: this.quarantined,
-      duplicates: this.duplicates,
+      ingested: decided.approve + decided.review + decided.block + total('Redelivered') + total('DuplicatesSkipped') + total('Quarantined'),
+      decided,
+      quarantined: total('Quarantined'),
+      quarantinedByReason: Object.fromEntries(this.#by('QuarantinedByReason', 'reason')),
+      duplicates: total('DuplicatesSkipped'),
       deadLetters: this.deadLetters,
       failedInvocations: this.failedInvocations,
-      cases: this.cases,
-      lagMs: { p50: at(0.5), p99: at(0.99), samples: lags.length },
+      cases: {
+        opened: total('CasesOpened'),
+        escalated: total('CasesEscalated'),
+        closed: { fraud: total('CasesClosed outcome=fraud'), legitimate: total('CasesClosed outcome=legitimate'), expired: total('CasesClosed outcome=expired') },
+        slaBreaches: total('SlaBreaches'),
+      },
+      topRules: this.#by('RuleHits', 'ruleId')
+        .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+        .map(([ruleId, hits]) => ({ ruleId, hits })),
+      eventTimeToDecisionMs: this.#eventTimes.percentiles(),
+      lagMs: this.#lags.percentiles(),
     }
+  }
+
+  #add(key: string, value: number): void {
+    this.#totals.set(key, (this.#totals.get(key) ?? 0) + value)
+  }
+
+  #by(name: string, dimension: string): Array<[string, number]> {
+    const prefix = `${name} ${dimension}=`
+    return [...this.#totals].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value])
   }
 }
 
 const n = (value: number) => value.toLocaleString('en-US')
 const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`)
 
-/** One summary line, e.g. `12:00:05  ingested 98 · approve 95 review 1 block 1 · …`. */
+/** One summary line, e.g. `12:00:05  ingested 98 · decided 97: approve 95 review 1 block 1 · …`. */
 export function formatSummary(stats: RuntimeStats, at: Date, rate?: number): string {
   const decided = stats.decided.approve + stats.decided.review + stats.decided.block
   const clock = at.toTimeString().slice(0, 8)
+  const reasons = Object.entries(stats.quarantinedByReason).map(([reason, count]) => `${reason} ${n(count)}`)
+  const { closed } = stats.cases
+  const rules = stats.topRules.slice(0, shownRules).map(({ ruleId, hits }) => `${ruleId} ${n(hits)}`)
   return [
     `${clock}  ingested ${n(stats.ingested)}${rate === undefined ? '' : ` (${rate.toFixed(1)}/s)`}`,
     `decided ${n(decided)}: approve ${n(stats.decided.approve)} review ${n(stats.decided.review)} block ${n(stats.decided.block)}`,
-    `quarantined ${n(stats.quarantined)}`,
+    `quarantined ${n(stats.quarantined)}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`,
     `duplicates ${n(stats.duplicates)}`,
     `dead letters ${n(stats.deadLetters)}`,
-    `cases open ${n(stats.cases.open + stats.cases.inReview)} escalated ${n(stats.cases.escalated)} closed ${n(stats.cases.closed)}`,
+    `cases opened ${n(stats.cases.opened)} escalated ${n(stats.cases.escalated)} closed ${n(closed.fraud + closed.legitimate + closed.expired)} ` +
+      `(fraud ${n(closed.fraud)} legitimate ${n(closed.legitimate)} expired ${n(closed.expired)}) · SLA breaches ${n(stats.cases.slaBreaches)}`,
+    `top rules ${rules.length > 0 ? rules.join(', ') : '–'}`,
+    `event→decision p50 ${seconds(stats.eventTimeToDecisionMs.p50)} p99 ${seconds(stats.eventTimeToDecisionMs.p99)}`,
     `lag p50 ${seconds(stats.lagMs.p50)} p99 ${seconds(stats.lagMs.p99)}`,
   ].join(' · ')
 }

@@ -247,7 +247,7 @@ function withRuleIds(issues: readonly RuleSetIssue[], input: unknown): ApiIssue[
 
 /**
  * Card numbers have no place in a rule set (lists hold card tokens, and a PAN would be served back
- * by GET /rules): list values, descriptions and tags that look like one are refused.
+ * by GET /rules): list values, rule ids, expressions, descriptions and tags that look like one are refused.
  */
 function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
   const issues: ApiIssue[] = []
@@ -259,7 +259,9 @@ function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
     })
   }
   input.rules.forEach((rule, i) => {
+    if (containsPan(rule.id)) issues.push({ path: `rules[${i}].id`, message })
     if (containsPan(rule.description)) issues.push({ path: `rules[${i}].description`, message, ruleId: rule.id })
+    if (containsPan(rule.when)) issues.push({ path: `rules[${i}].when`, message, ruleId: rule.id })
     rule.tags?.forEach((tag, j) => {
       if (containsPan(tag)) issues.push({ path: `rules[${i}].tags[${j}]`, message, ruleId: rule.id })
     })

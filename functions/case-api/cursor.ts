@@ -4,7 +4,7 @@
  * edited, truncated or taken under other filters is a 400, never a 5xx. It is not signed: all it
  * can do is move the start of a list the caller may read anyway.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { caseSchema, caseStatusSchema, prioritySchema, usernameSchema, type CaseStatus, type Priority } from '../core/cases/index.ts'
 import type { CaseListPosition } from '../aws/case-queries.ts'
 

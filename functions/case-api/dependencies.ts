@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SFNClient } from '@aws-sdk/client-sfn'
-import { z } from 'zod'
+import * as z from 'zod'
 import { tableSchemas } from '../../lib/table-schema.ts'
 import { DynamoCaseQueries } from '../aws/case-queries.ts'
 import { DynamoDecisionQueries } from '../aws/decision-queries.ts'
@@ -19,11 +19,12 @@ const configSchema = z.object({
 
 /**
  * The case API's adapters from its environment (the three table names). `dynamo`, `workflow` and
- * `now` are injectable, so the local server can point it at the emulators and its own workflow.
+ * `now` are injectable, so the local server can point it at the emulators and its own workflow;
+ * `sfn` is the workflow's client when `workflow` is not given (the handler's, traced).
  */
 export function caseApiDependencies(
   env: Record<string, string | undefined>,
-  options: { dynamo?: DynamoDBClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError'] } = {},
+  options: { dynamo?: DynamoDBClient; sfn?: SFNClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError'] } = {},
 ): CaseApiDeps {
   const config = configSchema.parse(env)
   const dynamo = options.dynamo ?? dynamoDbClient()
@@ -33,7 +34,7 @@ export function caseApiDependencies(
     queue: new DynamoCaseQueries(dynamo, cases),
     decisions: new DynamoDecisionQueries(dynamo, config[tableSchemas.decisions.envVar]!),
     rules: new DynamoRuleAdmin(dynamo, config[tableSchemas.rules.envVar]!),
-    workflow: options.workflow ?? new StepFunctionsWorkflow(new SFNClient({})),
+    workflow: options.workflow ?? new StepFunctionsWorkflow(options.sfn ?? new SFNClient({})),
     now: options.now ?? Date.now,
     ...(options.onError ? { onError: options.onError } : {}),
   }

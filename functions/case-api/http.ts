@@ -61,7 +61,15 @@ export function redactCardNumbers(text: string): string {
 export function problem(code: ProblemCode, detail: string, options: { issues?: ApiIssue[]; headers?: Record<string, string> } = {}): ApiResponse {
   const [status, title] = problemCodes[code]
   const body: Problem = { type: `urn:vigil:problem:${code}`, title, status, detail: redactCardNumbers(detail) }
-  if (options.issues?.length) body.issues = options.issues.map((issue) => ({ ...issue, path: redactCardNumbers(issue.path), message: redactCardNumbers(issue.message) }))
+  if (options.issues?.length) {
+    body.issues = options.issues.map((issue) => ({
+      ...issue,
+      path: redactCardNumbers(issue.path),
+      message: redactCardNumbers(issue.message),
+      // A rule id is the caller's text too (digits are valid in one).
+      ...(issue.ruleId === undefined ? {} : { ruleId: redactCardNumbers(issue.ruleId) }),
+    }))
+  }
   return { statusCode: status, headers: { 'content-type': 'application/problem+json', ...options.headers, ...securityHeaders }, body: JSON.stringify(body) }
 }
 

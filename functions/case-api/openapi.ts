@@ -3,7 +3,7 @@
  * the handler validates with (`z.toJSONSchema`, JSON Schema 2020-12, OpenAPI 3.1's dialect), so
  * the document cannot drift from what the handler accepts.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { caseApiRoutes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
 import {
   activationResponseSchema,

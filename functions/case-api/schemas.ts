@@ -2,7 +2,7 @@
  * The case API's wire schemas: what the handler validates requests with, what its responses
  * satisfy (the tests parse them), and what the OpenAPI document is generated from.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeTextSchema, priorities, usernameSchema } from '../core/cases/index.ts'
 import { decisionSchema } from '../core/decision.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ruleActions, ruleModes } from './rules/rule-set.ts'
 
 /** A small fixed vocabulary shared by the scorer, the case workflow and the API. */

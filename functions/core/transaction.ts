@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { fromZodError } from './issues.ts'
 import { luhnValid, tokenizePan } from './pan.ts'
 import { err, ok, type Issue, type Result } from './result.ts'

@@ -1,11 +1,13 @@
-import middy from '@middy/core'
-import { Logger } from '@aws-lambda-powertools/logger'
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { dynamoDbClient } from '../aws/clients.ts'
+import { createTelemetry, serviceNames } from '../aws/telemetry.ts'
+import { caseTaskHandler } from './case-task-handler.ts'
 import { caseTaskDependencies } from './dependencies.ts'
-import { runCaseTask } from './tasks.ts'
+import { caseEventRecorder } from './metrics.ts'
 
-const logger = new Logger({ serviceName: 'vigil-cases' })
-const deps = caseTaskDependencies(process.env)
+const telemetry = createTelemetry(serviceNames.caseTasks)
+const deps = caseTaskDependencies(process.env, {
+  dynamo: telemetry.tracer.captureAWSv3Client(dynamoDbClient()),
+  record: caseEventRecorder(telemetry.metrics, telemetry.logger),
+})
 
-/** The case workflow's task states: open, markBlocked, await, escalate, expire, label, close. */
-export const handler = middy(async (event: unknown) => runCaseTask(event, deps)).use(injectLambdaContext(logger))
+export const handler = caseTaskHandler(deps, telemetry)

@@ -1,6 +1,7 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { escalate, expire, labelOf, markBlocked, markUnblocked, openCase, type Case, type CaseError, type SlaTable } from '../core/cases/index.ts'
 import type { Result } from '../core/result.ts'
+import type { CaseEvent } from './metrics.ts'
 
 /** What each task state of the case workflow sends the task Lambda. */
 export const caseTaskEventSchema = z.discriminatedUnion('action', [
@@ -38,6 +39,8 @@ export interface CaseTaskDeps {
   labels: { record(c: Case): Promise<void> }
   sla: SlaTable
   now: () => number
+  /** Told of each opening, escalation, missed deadline and closing, once (see CaseEvent). */
+  record: (event: CaseEvent) => void
 }
 
 export class CaseTaskError extends Error {
@@ -53,13 +56,18 @@ export class CaseTaskError extends Error {
  * Runs one task of the case workflow. Every task is safe to retry: opening returns the case
  * already opened under the id; a transition the case has already been through is not applied
  * twice (a case decided while its deadline ran out stays decided: that verdict wins the race).
+ * Events are recorded only for what this task stored, so a retry records nothing twice; `close`
+ * changes nothing and records each time it runs, which the workflow does once per case.
  */
 export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<WorkflowCase | null> {
   const event = caseTaskEventSchema.parse(input)
   const now = deps.now()
   if (event.action === 'open') {
-    const opened = openCase({ caseId: event.caseId, decision: event.decision as never, transaction: event.transaction as never }, now, deps.sla)
-    return view(await deps.cases.create(orThrow(opened)), now)
+    const opened = orThrow(openCase({ caseId: event.caseId, decision: event.decision as never, transaction: event.transaction as never }, now, deps.sla))
+    const stored = await deps.cases.create(opened)
+    // The store hands back the case it was given when it created it, else the one already there.
+    if (stored === opened) deps.record({ kind: 'opened' })
+    return view(stored, now)
   }
   const current = await load(deps, event.caseId)
   switch (event.action) {
@@ -70,14 +78,24 @@ export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<W
       return view(current.blocked ? current : await apply(deps, current, markBlocked(current, now)), now)
     case 'markUnblocked':
       return view(current.blocked ? await apply(deps, current, markUnblocked(current, now)) : current, now)
-    case 'escalate':
-      return view(current.status === 'closed' || current.escalatedAt ? current : await apply(deps, current, escalate(current, now, deps.sla)), now)
-    case 'expire':
-      return view(current.status === 'closed' ? current : await apply(deps, current, expire(current, now)), now)
+    case 'escalate': {
+      if (current.status === 'closed' || current.escalatedAt) return view(current, now)
+      const escalated = await apply(deps, current, escalate(current, now, deps.sla))
+      deps.record({ kind: 'slaBreached', deadline: 'analyst' })
+      deps.record({ kind: 'escalated' })
+      return view(escalated, now)
+    }
+    case 'expire': {
+      if (current.status === 'closed') return view(current, now)
+      const expired = await apply(deps, current, expire(current, now))
+      deps.record({ kind: 'slaBreached', deadline: 'supervisor' })
+      return view(expired, now)
+    }
     case 'label':
       if (labelOf(current)) await deps.labels.record(current)
       return view(current, now)
     case 'close':
+      if (current.status === 'closed' && current.outcome) deps.record({ kind: 'closed', outcome: current.outcome })
       return view(current, now)
   }
 }

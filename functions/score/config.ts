@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { tableSchemas } from '../../lib/table-schema.ts'
 
 /** The scorer's settings, from its environment; the names of the tables come from the CDK stack. */

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import type { Logger } from '@aws-lambda-powertools/logger'
 import { tableSchemas } from '../../lib/table-schema.ts'
@@ -11,17 +10,19 @@ import { LoggedEscalation, StepFunctionsEscalation } from '../aws/escalation.ts'
 import { DynamoQuarantineStore } from '../aws/quarantine-store.ts'
 import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
 import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
-import type { TokenizationKey } from '../core/transaction.ts'
-import { scorerConfigSchema } from './config.ts'
+import { scorerConfigSchema, type ScorerConfig } from './config.ts'
 import type { ScorerDeps } from './process-batch.ts'
 
-/** Builds the scorer's adapters from its environment: once per Lambda container. */
-export async function scorerDependencies(
-  env: Record<string, string | undefined>,
-  logger: Logger,
-  options: { dynamo?: DynamoDBClient; meter?: CapacityMeter } = {},
-): Promise<ScorerDeps> {
-  const config = scorerConfigSchema.parse(env)
+export type ScorerAdapters = Omit<ScorerDeps, 'tokenizationKey'>
+
+interface AdapterOptions {
+  dynamo?: DynamoDBClient
+  sfn?: SFNClient
+  meter?: CapacityMeter
+}
+
+/** Builds the scorer's adapters from its settings: once per Lambda container. The key comes per invocation (./tokenization-key.ts). */
+export function scorerAdapters(config: ScorerConfig, logger: Logger, options: AdapterOptions = {}): ScorerAdapters {
   const dynamo = options.dynamo ?? dynamoDbClient()
   const meter = options.meter
   return {
@@ -34,20 +35,15 @@ export async function scorerDependencies(
     ruleStats: new DynamoRuleStatsStore(dynamo, config[tableSchemas.rules.envVar]!),
     quarantine: new DynamoQuarantineStore(dynamo, config[tableSchemas.quarantine.envVar]!, { ttlDays: config.VIGIL_QUARANTINE_TTL_DAYS }),
     escalation: config.VIGIL_ESCALATION_STATE_MACHINE_ARN
-      ? new StepFunctionsEscalation(new SFNClient({}), config.VIGIL_ESCALATION_STATE_MACHINE_ARN)
+      ? new StepFunctionsEscalation(options.sfn ?? new SFNClient({}), config.VIGIL_ESCALATION_STATE_MACHINE_ARN)
       : new LoggedEscalation(logger),
-    tokenizationKey: await tokenizationKey(config.VIGIL_TOKENIZATION_SECRET_ARN, config.VIGIL_TOKENIZATION_KEY),
     now: () => new Date(),
   }
 }
 
-/** The PAN HMAC key: from Secrets Manager in AWS, from the environment on a laptop. */
-async function tokenizationKey(secretArn: string | undefined, plain: string | undefined): Promise<TokenizationKey> {
-  if (secretArn) {
-    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }))
-    if (!secret.SecretString) throw new Error('the tokenization secret has no string value')
-    return secret.SecretString
-  }
-  if (plain) return plain
-  throw new Error('set VIGIL_TOKENIZATION_SECRET_ARN (AWS) or VIGIL_TOKENIZATION_KEY (local): PANs cannot be tokenized without a key')
+/** The adapters with the plain VIGIL_TOKENIZATION_KEY: the local runtime, tests and benches. */
+export function scorerDependencies(env: Record<string, string | undefined>, logger: Logger, options: AdapterOptions = {}): ScorerDeps {
+  const config = scorerConfigSchema.parse(env)
+  if (!config.VIGIL_TOKENIZATION_KEY) throw new Error('set VIGIL_TOKENIZATION_KEY: outside the Lambda handler the key is not read from Secrets Manager')
+  return { ...scorerAdapters(config, logger, options), tokenizationKey: config.VIGIL_TOKENIZATION_KEY }
 }

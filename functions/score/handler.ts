@@ -1,23 +1,14 @@
-import middy from '@middy/core'
-import { Logger } from '@aws-lambda-powertools/logger'
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
-import { Metrics } from '@aws-lambda-powertools/metrics'
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
-import { scorerDependencies } from './dependencies.ts'
-import { recordBatchMetrics } from './metrics.ts'
-import { scoreKinesisEvent } from './score-event.ts'
+import { SFNClient } from '@aws-sdk/client-sfn'
+import { dynamoDbClient } from '../aws/clients.ts'
+import { createTelemetry, serviceNames } from '../aws/telemetry.ts'
+import { scorerConfigSchema } from './config.ts'
+import { scorerAdapters } from './dependencies.ts'
+import { scorerHandler } from './scorer-handler.ts'
+import { tokenizationKeyMiddleware } from './tokenization-key.ts'
 
-const logger = new Logger({ serviceName: 'vigil-scorer' })
-const metrics = new Metrics({ namespace: 'Vigil', serviceName: 'vigil-scorer' })
-const deps = await scorerDependencies(process.env, logger)
+const telemetry = createTelemetry(serviceNames.scorer)
+const { tracer } = telemetry
+const config = scorerConfigSchema.parse(process.env)
+const deps = scorerAdapters(config, telemetry.logger, { dynamo: tracer.captureAWSv3Client(dynamoDbClient()), sfn: tracer.captureAWSv3Client(new SFNClient({})) })
 
-/** Kinesis → decisions, exactly once; a partial failure names the first unfinished record. */
-export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-  const { response, outcome, records } = await scoreKinesisEvent(event, deps)
-  recordBatchMetrics(metrics, records, outcome)
-  for (const error of outcome.errors) logger.error('batch stopped before its end', { error: error as Error })
-  return response
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
+export const handler = scorerHandler(deps, telemetry, tokenizationKeyMiddleware(config))

@@ -4,7 +4,8 @@ import type { EntityKey } from '../core/scoring.ts'
 import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
-import { parseTransactionJson, type TokenizationKey } from '../core/transaction.ts'
+import { err, type Issue, type Result } from '../core/result.ts'
+import { eventTime, parseTransactionJson, type TokenizationKey, type Transaction, type TransactionError } from '../core/transaction.ts'
 import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource, RuleStatsPort } from './ports.ts'
 import { settleAll } from './settle-all.ts'
 
@@ -13,7 +14,17 @@ export interface StreamRecord {
   position: Position
   partitionKey: string
   data: string
+  /** Why the bytes cannot be a transaction whatever they say (not UTF-8, a corrupt KPL aggregate). */
+  defect?: RecordDefect
 }
+
+export interface RecordDefect {
+  code: 'invalid_utf8' | 'invalid_aggregate'
+  message: string
+}
+
+/** Why a record was quarantined: a closed vocabulary. */
+export type QuarantineCode = TransactionError['code'] | RecordDefect['code']
 
 export interface ScorerDeps {
   rules: RuleSetSource
@@ -35,10 +46,36 @@ export interface BatchOutcome {
   /** Records an earlier attempt had already decided (consumer retries). */
   redelivered: number
   quarantined: number
+  /** What was quarantined, as stored (digit runs already redacted): one warning log line each. */
+  quarantinedEntries: QuarantineEntry[]
+  /** The quarantined records by their error code (a fixed vocabulary, never free text). */
+  quarantinedByReason: Map<QuarantineCode, number>
+  /** Fired rules (active and shadow) of the decisions in `decided`, by rule id. */
+  ruleHits: Map<string, number>
+  /** Per decision in `decided`: the clock when its write returned minus the transaction's event time. */
+  eventTimeToDecisionMs: number[]
   entityWrites: number
   /** Entity writes that lost a version race and were recomputed on a fresh read. */
   conflicts: number
   errors: unknown[]
+}
+
+/** An outcome before anything happened: the start of every batch's. */
+export function emptyBatchOutcome(): BatchOutcome {
+  return {
+    firstUnfinished: undefined,
+    decided: [],
+    duplicates: 0,
+    redelivered: 0,
+    quarantined: 0,
+    quarantinedEntries: [],
+    quarantinedByReason: new Map(),
+    ruleHits: new Map(),
+    eventTimeToDecisionMs: [],
+    entityWrites: 0,
+    conflicts: 0,
+    errors: [],
+  }
 }
 
 const maxConflictRetries = 5
@@ -56,14 +93,14 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const ruleSet = await deps.rules.current()
   const valid: StreamTransaction[] = []
   const rawIndex: number[] = []
-  const quarantine: Array<{ index: number; entry: QuarantineEntry }> = []
+  const quarantine: Array<{ index: number; entry: QuarantineEntry; code: QuarantineCode }> = []
   records.forEach((record, index) => {
-    const parsed = parseTransactionJson(record.data, deps.tokenizationKey)
+    const parsed = parseRecord(record, deps.tokenizationKey)
     if (parsed.ok) {
       valid.push({ position: record.position, txn: parsed.value })
       rawIndex.push(index)
     } else {
-      quarantine.push({ index, entry: quarantineEntry(record, parsed.error, now) })
+      quarantine.push({ index, entry: quarantineEntry(record, parsed.error, now), code: parsed.error.code })
     }
   })
 
@@ -76,14 +113,9 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const fates = decideBatch(input)
 
   const outcome: BatchOutcome = {
-    firstUnfinished: undefined,
-    decided: [],
+    ...emptyBatchOutcome(),
     duplicates: fates.filter((f) => f.kind === 'duplicate').length,
     redelivered: fates.filter((f) => f.kind === 'decided').length,
-    quarantined: 0,
-    entityWrites: 0,
-    conflicts: 0,
-    errors: [],
   }
   const fail = (index: number, error: unknown) => {
     outcome.errors.push(error)
@@ -94,15 +126,19 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   // record is a duplicate this batch could not see when it read; its retry will classify it.
   await settleAll(
     [
-      ...quarantine.map(({ entry }) => async () => {
+      ...quarantine.map(({ entry, code }) => async () => {
         await deps.quarantine.put(entry)
         outcome.quarantined++
+        outcome.quarantinedEntries.push(entry)
+        outcome.quarantinedByReason.set(code, (outcome.quarantinedByReason.get(code) ?? 0) + 1)
       }),
       ...fates.map((fate, i) => async () => {
         if (fate.kind !== 'decide') return
         const written = await deps.decisions.write(fate.decision, valid[i]!.position)
-        if (written === 'written' || samePosition(written.source, valid[i]!.position)) outcome.decided.push(fate.decision)
-        else fail(rawIndex[i]!, new Error(`transaction ${fate.decision.transactionId} was decided concurrently from another record`))
+        if (written === 'written' || samePosition(written.source, valid[i]!.position)) {
+          outcome.decided.push(fate.decision)
+          outcome.eventTimeToDecisionMs.push(deps.now().getTime() - eventTime(valid[i]!.txn))
+        } else fail(rawIndex[i]!, new Error(`transaction ${fate.decision.transactionId} was decided concurrently from another record`))
       }),
     ],
     writeConcurrency,
@@ -111,7 +147,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
 
   // Hits of the decisions this attempt wrote, once per rule per batch. Approximate by design: a
   // crash right here loses this batch's hits (its retry finds the decisions already made).
-  const hits = new Map<string, number>()
+  const hits = outcome.ruleHits
   for (const decision of outcome.decided) for (const rule of decision.rules) if (rule.status === 'fired') hits.set(rule.id, (hits.get(rule.id) ?? 0) + 1)
   if (hits.size > 0) {
     try {
@@ -158,10 +194,19 @@ async function commitEntity(write: EntityWrite, store: EntityStore, ruleSet: Bat
 /** How many valid records come before raw record `index`. */
 const countBefore = (rawIndex: readonly number[], index: number) => rawIndex.filter((i) => i < index).length
 
-function quarantineEntry(record: StreamRecord, error: { code: string; issues: QuarantineEntry['issues'] }, now: Date): QuarantineEntry {
+/** A record's transaction, or why it has none: its defect, else what the parser refused. */
+export function parseRecord(record: StreamRecord, key: TokenizationKey): Result<Transaction, { code: QuarantineCode; issues: Issue[] }> {
+  if (record.defect) return err({ code: record.defect.code, issues: [{ path: '', message: record.defect.message }] })
+  return parseTransactionJson(record.data, key)
+}
+
+/** Kinesis's own limit; a key from a KPL aggregate's table can be far longer, and the entry must fit one item. */
+const maxPartitionKeyLength = 256
+
+export function quarantineEntry(record: StreamRecord, error: { code: string; issues: QuarantineEntry['issues'] }, now: Date): QuarantineEntry {
   return {
     position: record.position,
-    partitionKey: redactDigitRuns(record.partitionKey),
+    partitionKey: redactDigitRuns(record.partitionKey).slice(0, maxPartitionKeyLength),
     code: error.code,
     issues: error.issues,
     // Redact before truncating, so a cut cannot leave part of a PAN behind.

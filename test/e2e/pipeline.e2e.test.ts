@@ -251,6 +251,10 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     if (target.evidence) {
       expect(evidence.filter((e) => e.where.startsWith('table ')).length).toBeGreaterThan(putPayloads.length)
       expect(evidence.some((e) => e.where.startsWith('workflow execution'))).toBe(true)
+      // The handlers' log lines are there, the quarantine warning and EMF lines among them.
+      const handlerLog = evidence.filter((e) => e.where.startsWith('handler log'))
+      expect(handlerLog.some((e) => e.text.includes('"_aws"'))).toBe(true)
+      expect(handlerLog.some((e) => e.text.includes('"record quarantined"'))).toBe(true)
     }
     expect(panFindings(evidence)).toEqual([])
   })

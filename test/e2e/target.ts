@@ -40,8 +40,9 @@ export interface E2ETarget {
   /** A bearer token for the role; undefined when none can be had (LocalStack without `VIGIL_E2E_TOKEN`). */
   token(role: CaseApiRole): Promise<string | undefined>
   /**
-   * What the run left behind, for the PAN scan: every table item, dead letter, log line and line
-   * written to stdout/stderr, and the named workflow executions' input and output. Undefined where
+   * What the run left behind, for the PAN scan: every table item, dead letter, handler log line
+   * (JSON logs and EMF), runtime line and line written to stdout/stderr, and the named workflow
+   * executions' input and output. Undefined where
    * the target's storage cannot be read from here (LocalStack: only the API responses are scanned).
    */
   readonly evidence?: (executionNames: readonly string[]) => Promise<Evidence[]>
@@ -114,6 +115,7 @@ async function startLocalTarget(): Promise<E2ETarget> {
       ...(await tableItems(runtime)),
       ...(await executions(runtime, executionNames)),
       { where: `dead letters (${runtime.deadLetterFile})`, text: existsSync(runtime.deadLetterFile) ? readFileSync(runtime.deadLetterFile, 'utf8') : '' },
+      ...linesOf(runtime.lambdaLogFile).map((text, i) => ({ where: `handler log line ${i + 1}`, text })),
       ...lines.map((text, i) => ({ where: `runtime log line ${i + 1}`, text })),
       ...output.lines().map((text, i) => ({ where: `stdout/stderr line ${i + 1}`, text })),
     ],
@@ -146,6 +148,10 @@ async function startLocalstackTarget(): Promise<E2ETarget> {
     token: async (role) => (role === 'supervisor' ? supervisor : analyst),
     stop: async () => kinesis.destroy(),
   }
+}
+
+function linesOf(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0) : []
 }
 
 /** Every item of every table, one piece of evidence per item. */

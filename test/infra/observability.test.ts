@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { alarmDefaults, contextKeys } from '../../lib/config.ts'
 import { alarmNames, dashboardSections, type AlarmName } from '../../lib/observability.ts'
-import { synth, type Resource } from '../support/synth.ts'
+import { cdkJson, synth, type Resource } from '../support/synth.ts'
 
 const dev = synth()
 const observability = dev.stack.observability
@@ -69,10 +69,16 @@ describe('alarms', () => {
     ['WorkflowExecutionsFailed', 'AWS/States', 'ExecutionsFailed', [{ Name: 'StateMachineArn', Value: ref(dev.stack.escalation.stateMachine) }], 'Sum', 300, 0, 1, 'notBreaching'],
     ['WorkflowExecutionsTimedOut', 'AWS/States', 'ExecutionsTimedOut', [{ Name: 'StateMachineArn', Value: ref(dev.stack.escalation.stateMachine) }], 'Sum', 300, 0, 1, 'notBreaching'],
     ['Escalations', 'AWS/SNS', 'NumberOfMessagesPublished', [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [dev.logicalId(dev.stack.escalation.topic), 'TopicName'] } }], 'Sum', 3600, 5, 1, 'notBreaching'],
-  ] as const)('%s: %s %s, %s over %i s, > %d', (name, namespace, metric, dimensions, statistic, period, threshold, evaluationPeriods, missing) => {
+  ] as const)('%s: %s %s %j, %s over %i s, > %d', (name, namespace, metric, dimensions, statistic, period, threshold, evaluationPeriods, missing) => {
     const props = alarm(name)
     expect(metricOf(props)).toEqual({ namespace, name: metric, dimensions, statistic, period })
     expect(props).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: evaluationPeriods, TreatMissingData: missing })
+  })
+
+  it('SlaBreaches: the case tasks’ SlaBreaches (service=vigil-cases only), summed over an hour, at 1 or more', () => {
+    const props = alarm('SlaBreaches')
+    expect(metricOf(props)).toEqual({ namespace: 'Vigil', name: 'SlaBreaches', dimensions: [{ Name: 'service', Value: 'vigil-cases' }], statistic: 'Sum', period: 3600 })
+    expect(props).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' })
   })
 
   it('QuarantineRate: Quarantined / BatchSize of the scorer’s EMF metrics, in percent, over 5% for 3 × 5 minutes', () => {
@@ -113,12 +119,17 @@ describe('alarms', () => {
   })
 
   it('takes its thresholds from vigil:alarms (cdk.json holds the defaults), partially overridable', () => {
-    const custom = synth({ [contextKeys.alarms]: JSON.stringify({ iteratorAgeSeconds: 300, quarantineRatePercent: 0.5, blockRateBandWidth: 2 }) })
+    const custom = synth({ [contextKeys.alarms]: JSON.stringify({ iteratorAgeSeconds: 300, quarantineRatePercent: 0.5, blockRateBandWidth: 2, slaBreachesPerHour: 3 }) })
     const props = (name: AlarmName) => custom.resource(custom.stack.observability.alarms[name]).Properties
     expect(props('IteratorAge').Threshold).toBe(300_000)
     expect(props('QuarantineRate').Threshold).toBe(0.5)
     expect(JSON.stringify(props('BlockRateAnomaly').Metrics)).toContain('ANOMALY_DETECTION_BAND(m0, 2)')
+    expect(props('SlaBreaches').Threshold).toBe(3)
     expect(props('Api5xxRate').Threshold).toBe(alarmDefaults.api5xxRatePercent)
+  })
+
+  it('has every threshold default written in cdk.json', () => {
+    expect(cdkJson.context[contextKeys.alarms]).toEqual(alarmDefaults)
   })
 
   it.each([
@@ -126,6 +137,7 @@ describe('alarms', () => {
     [{ scorerErrors: 1.5 }, /scorerErrors must be an integer/],
     [{ quarantineRatePercent: 101 }, /quarantineRatePercent must be a number from 0 to 100/],
     [{ quarantineRate: 5 }, /unknown threshold quarantineRate/],
+    [{ slaBreachesPerHour: 0 }, /slaBreachesPerHour must be an integer from 1/],
     [[1], /must be an object/],
     ['not json', /must be a JSON object/],
   ])('refuses vigil:alarms=%j', (value, message) => {
@@ -172,8 +184,41 @@ describe('dashboard', () => {
       '5xx',
       'Latency',
       'ApproximateNumberOfMessagesVisible',
+      'EventTimeToDecision',
+      'CasesOpened',
+      'CasesEscalated',
+      'CasesClosed',
+      'SlaBreaches',
     ]) {
       expect(body, metric).toContain(`\\"${metric}\\"`)
     }
+  })
+
+  /** The dashboard's graphs by title, with their metrics and expressions (references to resources read as REF). */
+  const graphs = (): Map<string, { metrics: unknown[][] }> => {
+    const parts = dev.resource(observability.dashboard).Properties.DashboardBody['Fn::Join'][1] as unknown[]
+    const widgets = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('')).widgets as { properties: { title?: string; metrics?: unknown[][] } }[]
+    return new Map(widgets.filter((w) => w.properties.metrics).map((w) => [w.properties.title!, { metrics: w.properties.metrics! }]))
+  }
+  const cases = ['service', 'vigil-cases']
+
+  it('graphs cases opened, escalated and closed by outcome, and SLA breaches per hour, of the case tasks', () => {
+    expect(graphs().get('Cases opened, escalated and closed by outcome')?.metrics).toEqual([
+      ['Vigil', 'CasesOpened', ...cases, { stat: 'Sum' }],
+      ['Vigil', 'CasesEscalated', ...cases, { stat: 'Sum' }],
+      ...['fraud', 'legitimate', 'expired'].map((outcome) => ['Vigil', 'CasesClosed', 'outcome', outcome, ...cases, { label: `CasesClosed ${outcome}`, stat: 'Sum' }]),
+    ])
+    expect(graphs().get('SLA breaches (per hour)')?.metrics).toEqual([['Vigil', 'SlaBreaches', ...cases, { period: 3600, stat: 'Sum' }]])
+  })
+
+  it('graphs the scorer’s rule hits by rule and quarantined records by reason, whatever rules and reasons appear, and the event time to decision', () => {
+    const search = (metric: string, dimension: string) =>
+      `SEARCH('{Vigil,service,${dimension}} service="vigil-scorer" MetricName="${metric}"', 'Sum', 300)`
+    expect(graphs().get('Rule hits by rule')?.metrics).toEqual([[expect.objectContaining({ expression: search('RuleHits', 'ruleId') })]])
+    expect(graphs().get('Quarantined by reason')?.metrics).toEqual([[expect.objectContaining({ expression: search('QuarantinedByReason', 'reason') })]])
+    expect(graphs().get('Event time to decision (ms)')?.metrics).toEqual([
+      ['Vigil', 'EventTimeToDecision', 'service', 'vigil-scorer', { stat: 'p50' }],
+      ['Vigil', 'EventTimeToDecision', 'service', 'vigil-scorer', { stat: 'p99' }],
+    ])
   })
 })

@@ -110,7 +110,9 @@ describe('the local runtime', () => {
       return Items && Items.length > 0 ? Items : undefined
     })
     expect(quarantined[0]?.code?.S).toBe('invalid_json')
-    expect(runtime.stats()).toMatchObject({ quarantined: 1, deadLetters: 0 })
+    // The handler's EMF lines are what the runtime counts, as CloudWatch would.
+    await eventually('the quarantine metric', async () => (runtime.stats().quarantined === 1 ? true : undefined))
+    expect(runtime.stats()).toMatchObject({ quarantined: 1, quarantinedByReason: { invalid_json: 1 }, deadLetters: 0 })
 
     expect((await api(`/transactions/${id}/decision`, 'not-a-token')).status).toBe(401)
   })
@@ -143,9 +145,17 @@ describe('the local runtime', () => {
       return response.body?.items?.find((c: { caseId: string }) => c.caseId === id)
     })
     expect(queued).toMatchObject({ caseId: id, transactionId: last })
-    await eventually('the case count in the stats', async () => (runtime.stats().cases.open >= 1 ? true : undefined))
-    expect(runtime.stats().decided.block).toBeGreaterThanOrEqual(1)
+    await eventually('the opened case in the stats', async () => (runtime.stats().cases.opened >= 1 ? true : undefined))
+    const stats = runtime.stats()
+    expect(stats.decided.block).toBeGreaterThanOrEqual(1)
+    expect(stats.topRules.find((r) => r.ruleId === 'card-testing')?.hits).toBeGreaterThanOrEqual(1)
+    expect(stats.eventTimeToDecisionMs.samples).toBeGreaterThan(0)
     expect(lines.some((line) => line.startsWith('ready: '))).toBe(true)
+    const summary = await eventually('a summary line with the case', async () => lines.findLast((line) => /cases opened [1-9]/.test(line)))
+    expect(summary).toMatch(/decided \d+: approve \d+ review \d+ block [1-9]/)
+    expect(summary).toMatch(/quarantined 1 \(invalid_json 1\)/)
+    expect(summary).toMatch(/top rules .*card-testing [1-9]/)
+    expect(lines.some((line) => line.includes('"_aws"'))).toBe(false)
   })
 
   it('emulates the mapping: resumes from a reported record, bisects on errors, dead-letters what exhausts its retries', async () => {

@@ -1,5 +1,6 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { metricSamples, parseEmfLine, type EmfDocument } from '../../local/emf.ts'
 import { tableEnvironment } from '../../local/emulators.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { scorerFixture } from '../support/scorer.ts'
@@ -29,23 +30,64 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
     const { handler } = await import('../../functions/score/handler.ts')
 
     const burst = history('2026-11-24T10:00:00Z', [0, 1, 2, 3].map((m) => ({ at: m, amount: 100, merchant: { id: `m-${m}` } })))
-    await fixture.put([...burst.map((t) => JSON.stringify(t)), '{"card":{"pan":"4111111111111111"}}'])
+    const lines = [...burst.map((t) => JSON.stringify(t)), '{"card":{"pan":"4111111111111111"}}', '{"transactionId":"tx-cut", "card": {"pan": "4111111111111111"']
+    await fixture.put(lines)
     const [event] = await fixture.poller.drain(100)
 
     const out: string[] = []
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
+    for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
     vi.spyOn(console, 'log').mockImplementation((...args) => void out.push(args.join(' ')))
+    const before = Date.now()
     const response = await handler(event as KinesisStreamEvent, context)
+    const after = Date.now()
     vi.restoreAllMocks()
 
     expect(response).toEqual({ batchItemFailures: [] })
     const decisions = await fixture.decisions()
     expect(decisions.get('tx-3')?.outcome).toBe('block')
-    const emf = out.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line))
-    expect(emf).toHaveLength(1)
-    expect(emf[0]).toMatchObject({ BatchSize: 5, Decisions_block: 1, Decisions_approve: 3, Quarantined: 1, DuplicatesSkipped: 0 })
-    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('Vigil')
-    expect(out.join('')).not.toContain('4111111111111111')
+    const emf = out.flatMap((line) => line.split('\n')).flatMap((line) => parseEmfLine(line) ?? [])
+    for (const document of emf) {
+      expect(document._aws.CloudWatchMetrics.map((m) => m.Namespace)).toEqual(['Vigil'])
+      expect(document.service).toBe('vigil-scorer')
+    }
+    const batch = emf.filter((document) => 'BatchSize' in document)
+    expect(batch).toHaveLength(1)
+    expect(batch[0]).toMatchObject({ BatchSize: 6, Decisions_block: 1, Decisions_approve: 3, Decisions_review: 0, Quarantined: 2, DuplicatesSkipped: 0 })
+
+    // One value per decided record: the clock at its commit minus its event time.
+    const waits = batch[0]!.EventTimeToDecision as number[]
+    const eventTimes = burst.map((t) => Date.parse(t.occurredAt))
+    expect(waits).toHaveLength(4)
+    waits.toSorted((a, b) => b - a).forEach((wait, i) => {
+      expect(wait).toBeGreaterThanOrEqual(before - eventTimes[i]!)
+      expect(wait).toBeLessThanOrEqual(after - eventTimes[i]!)
+    })
+
+    // A metric set per reason and per fired rule, each with its own dimension.
+    const byDimension = (name: string, dimension: string) =>
+      Object.fromEntries(
+        emf.flatMap((document) => metricSamples(document).filter((m) => m.name === name).map((m) => [m.dimensions[dimension], m.values[0]])),
+      )
+    expect(byDimension('QuarantinedByReason', 'reason')).toEqual({ invalid_transaction: 1, invalid_json: 1 })
+    const fired: Record<string, number> = {}
+    for (const decision of decisions.values()) for (const rule of decision.rules) if (rule.status === 'fired') fired[rule.id] = (fired[rule.id] ?? 0) + 1
+    expect(fired['card-testing']).toBe(1)
+    expect(byDimension('RuleHits', 'ruleId')).toEqual(fired)
+    for (const document of emf.filter((d) => 'RuleHits' in d)) expect(dimensionSets(document)).toEqual([['service', 'ruleId']])
+
+    // A warning per quarantined record: where it sits in the stream and why, never its text.
+    const warnings = out.flatMap((line) => line.split('\n')).filter((line) => line.includes('"record quarantined"')).map((line) => JSON.parse(line))
+    expect(warnings.map((w) => w.reason).toSorted()).toEqual(['invalid_json', 'invalid_transaction'])
+    for (const warning of warnings) {
+      expect(warning).toMatchObject({ level: 'WARN', service: 'vigil-scorer', shardId: event!.Records[0]!.eventID.split(':')[0] })
+      expect(event!.Records.map((r) => r.kinesis.sequenceNumber)).toContain(warning.sequenceNumber)
+    }
+    expect(warnings.find((w) => w.reason === 'invalid_transaction').issues.map((i: { path: string }) => i.path)).toContain('transactionId')
+
+    const text = out.join('')
+    expect(text).not.toContain('4111111111111111')
+    expect(text).not.toContain('"Records"')
   })
 })
 
+const dimensionSets = (document: EmfDocument) => document._aws.CloudWatchMetrics.flatMap((m) => m.Dimensions)

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { App, type CfnElement } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import { expect } from 'vitest'
-import { readVigilConfig, stackIdOf } from '../../lib/config.ts'
+import { contextKeys, readVigilConfig, stackIdOf } from '../../lib/config.ts'
+import { checkAwsSolutions } from '../../lib/nag.ts'
 import { VigilStack } from '../../lib/vigil-stack.ts'
 
 export const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { app: string; context: Record<string, unknown> }
@@ -12,16 +13,19 @@ export type Statement = { Effect: string; Action: string | string[]; Resource: u
 
 /**
  * Builds the app as bin/vigil.ts does, with cdk.json's context (so feature flags match `cdk synth`)
- * plus overrides given as the CLI would (`-c` gives strings). Nothing is bundled unless asked, so
- * synthesis stays fast.
+ * plus overrides given as the CLI would (`-c` gives strings). Nothing is bundled and cdk-nag does not
+ * run unless asked, so synthesis stays fast; with `nag`, an unacknowledged nag error makes it throw.
+ * `extend` adds constructs to the stack before it is synthesized.
  */
-export function synth(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+export function synth(context: Record<string, unknown> = {}, options: { bundle?: boolean; nag?: boolean; outdir?: string; extend?: (stack: VigilStack) => void } = {}) {
   const app = new App({
-    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
+    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), [contextKeys.nag]: options.nag ?? false, ...context },
     ...(options.outdir ? { outdir: options.outdir } : {}),
   })
   const config = readVigilConfig(app.node)
   const stack = new VigilStack(app, stackIdOf(config.stage), { config })
+  options.extend?.(stack)
+  const nag = config.nag ? checkAwsSolutions(app) : undefined
   const template = Template.fromStack(stack)
   const json = template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> }
   const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement)
@@ -38,5 +42,5 @@ export function synth(context: Record<string, unknown> = {}, options: { bundle?:
     Object.values(json.Resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleLogicalId))
       .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[])
-  return { app, stack, template, json, logicalId, resource, ofType, only, arnOf, statementsOf }
+  return { app, stack, nag, template, json, logicalId, resource, ofType, only, arnOf, statementsOf }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 export const actorRoles = ['analyst', 'supervisor', 'system'] as const
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { decisionSchema } from '../decision.ts'
 import { tokenizedCardSchema, transactionSchema } from '../transaction.ts'
 import { actorSchema, usernameSchema } from './actor.ts'

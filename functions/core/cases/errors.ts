@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Why a command was refused. The API maps codes to HTTP statuses (403 for `forbidden` and

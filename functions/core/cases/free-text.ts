@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { luhnValid } from '../pan.ts'
 
 // Digits with at most one space or dash between them, the ways a pasted card number is written.

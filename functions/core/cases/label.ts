@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Case } from './case.ts'
 
 /** A verdict on a transaction: what rule precision and recall are measured against. */

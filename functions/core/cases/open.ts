@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { fromZodError } from '../issues.ts'
 import { err, ok, type Result } from '../result.ts'
 import { systemActor } from './actor.ts'

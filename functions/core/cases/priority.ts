@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Decision } from '../decision.ts'
 
 /** Lowest first, so a priority's index orders it. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { caseDecisionSchema, caseSchema, caseTransactionSchema, type Case } from './case.ts'
 
 /** What a list of cases shows per row: enough to sort and pick one, without notes, rules or audit. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 export const entityKinds = ['card', 'account', 'device', 'ip', 'merchant'] as const
 export const entityKindSchema = z.enum(entityKinds)

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { distinctCap } from './distinct.ts'
 import { knownDevicesCap } from './known-devices.ts'
 import type { LastLocation } from './last-seen.ts'

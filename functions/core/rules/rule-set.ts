@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { featureDefinitionSchema } from '../features/definition.ts'
 
 export const ruleModes = ['active', 'shadow'] as const
