@@ -29,7 +29,10 @@ export function captureLambdaOutput(): LambdaOutput {
         const sink = sinks.getStore()
         if (sink === undefined) return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
         const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8')
-        for (const line of text.split('\n')) if (line !== '') sink(line)
+        // Outside the handler's context: a sink that writes to the terminal must reach it, not itself.
+        sinks.exit(() => {
+          for (const line of text.split('\n')) if (line !== '') sink(line)
+        })
         const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined
         if (callback) process.nextTick(callback)
         return true

@@ -392,7 +392,7 @@ function lambdaContext(functionName: string): Context {
 
 /** A handler's log line in the terminal: warnings and errors, one line each; info and debug stay out. */
 function logLine(line: string, log: (line: string) => void): void {
-  let entry: { level?: unknown; service?: unknown; message?: unknown; error?: { message?: unknown } }
+  let entry: { level?: unknown; service?: unknown; message?: unknown; error?: { message?: unknown }; reason?: unknown; issues?: Array<{ path?: unknown }> }
   try {
     entry = JSON.parse(line)
   } catch {
@@ -400,5 +400,6 @@ function logLine(line: string, log: (line: string) => void): void {
     return
   }
   if (entry.level !== 'WARN' && entry.level !== 'ERROR' && entry.level !== 'CRITICAL') return
-  log(`${String(entry.service)}: ${String(entry.message)}${entry.error?.message === undefined ? '' : `: ${String(entry.error.message)}`}`)
+  const why = entry.reason === undefined ? '' : ` (${String(entry.reason)}${entry.issues?.[0]?.path ? ` at ${String(entry.issues[0].path)}` : ''})`
+  log(`${String(entry.service)}: ${String(entry.message)}${why}${entry.error?.message === undefined ? '' : `: ${String(entry.error.message)}`}`)
 }
