@@ -26,11 +26,11 @@ const lambdas = [
 
 /** What the module-level init of every handler runs, as measured. */
 const initIncludes =
-  'loading and evaluating the bundle with --enable-source-maps (NODE_OPTIONS from the template), the AWS SDK v3 clients it imports ' +
-  'loaded from node_modules (as Lambda loads the runtime’s copy), Powertools Logger/Metrics construction, zod parsing of the environment, ' +
-  'the SDK clients’ construction; the scorer also compiles nothing yet (rules load on the first batch) and takes its tokenization key ' +
-  'from VIGIL_TOKENIZATION_KEY instead of Secrets Manager, so no network call. Not included: the Lambda runtime’s own bootstrap ' +
-  'and downloading the code, which Lambda adds to Init Duration.'
+  'loading and evaluating the bundle with --enable-source-maps (NODE_OPTIONS from the template); the AWS SDK v3 client packages it imports, ' +
+  'loaded from node_modules as Lambda loads the runtime’s copy; Powertools Logger, Metrics and Tracer (with the X-Ray SDK) set up; the ' +
+  'environment parsed by zod; the SDK clients constructed. Nothing reaches the network: the tokenization secret’s ARN is replaced by a plain ' +
+  'VIGIL_TOKENIZATION_KEY, and rules load with the first batch. Not included: the Lambda runtime’s own bootstrap and the code download, ' +
+  'which Lambda adds to Init Duration.'
 
 /**
  * The environment a function gets in Lambda: its variables from the synthesized template (table

@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
-import agg, { type UserRecord } from 'aws-kinesis-agg'
+import type { UserRecord } from 'aws-kinesis-agg'
+import deaggregation from 'aws-kinesis-agg/lib/kpl-deagg.js'
 import type { RecordDefect, StreamRecord } from '../score/process-batch.ts'
 
 export interface UserRecords {
@@ -38,7 +39,7 @@ export function userRecords(event: { Records: KinesisStreamRecord[] }): UserReco
     let users: UserRecord[] = []
     // Checksums on: an aggregate whose MD5 does not match is corrupt, whatever its bytes decode to.
     // The callback can come more than once; its last call has every user record decoded.
-    agg.deaggregateSync(record.kinesis, true, (_error, found) => {
+    deaggregation.deaggregateSync(record.kinesis, true, (_error, found) => {
       users = found ?? []
     })
     for (const user of users) {
