@@ -1,7 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
-import type { UserRecord } from 'aws-kinesis-agg'
-import deaggregation from 'aws-kinesis-agg/lib/kpl-deagg.js'
 import type { RecordDefect, StreamRecord } from '../score/process-batch.ts'
+import { deaggregate } from './kpl-aggregate.ts'
 
 export interface UserRecords {
   records: StreamRecord[]
@@ -16,12 +15,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 const notUtf8: RecordDefect = { code: 'invalid_utf8', message: 'is not valid UTF-8' }
 const corruptAggregate: RecordDefect = { code: 'invalid_aggregate', message: 'is a KPL aggregate that does not decode (corrupt, truncated, a wrong MD5 or no user records)' }
 
-function decoded(base64: string): Pick<StreamRecord, 'data' | 'defect'> {
-  const bytes = Buffer.from(base64, 'base64')
+function decoded(bytes: Uint8Array): Pick<StreamRecord, 'data' | 'defect'> {
   try {
     return { data: strictUtf8.decode(bytes) }
   } catch {
-    return { data: bytes.toString('utf8'), defect: notUtf8 }
+    return { data: Buffer.from(bytes).toString('utf8'), defect: notUtf8 }
   }
 }
 
@@ -36,29 +34,21 @@ export function userRecords(event: { Records: KinesisStreamRecord[] }): UserReco
   const sequenceNumbers: string[] = []
   for (const record of event.Records) {
     const shardId = record.eventID.slice(0, record.eventID.indexOf(':'))
-    let users: UserRecord[] = []
-    // Checksums on: an aggregate whose MD5 does not match is corrupt, whatever its bytes decode to.
-    // The callback can come more than once; its last call has every user record decoded.
-    deaggregation.deaggregateSync(record.kinesis, true, (_error, found) => {
-      users = found ?? []
-    })
-    for (const user of users) {
-      records.push({
-        position: { shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber: Number(user.subSequenceNumber ?? 0) },
-        // A key index past the aggregate's key table leaves the user record without a key.
-        partitionKey: user.partitionKey ?? record.kinesis.partitionKey,
-        ...decoded(user.data),
-      })
+    const bytes = Buffer.from(record.kinesis.data, 'base64')
+    const position = (subSequenceNumber: number) => ({ shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber })
+    const aggregate = deaggregate(bytes)
+    if (aggregate.kind === 'plain') {
+      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, ...decoded(bytes) })
       sequenceNumbers.push(record.kinesis.sequenceNumber)
-    }
-    // A corrupt or empty aggregate still ends somewhere: as one record quarantined with the defect.
-    if (users.length === 0) {
-      records.push({
-        position: { shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber: 0 },
-        partitionKey: record.kinesis.partitionKey,
-        data: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
-        defect: corruptAggregate,
+    } else if (aggregate.kind === 'aggregate') {
+      aggregate.records.forEach((user, i) => {
+        // A key index past the aggregate's key table leaves the user record without a key.
+        records.push({ position: position(i), partitionKey: user.partitionKey ?? record.kinesis.partitionKey, ...decoded(user.data) })
+        sequenceNumbers.push(record.kinesis.sequenceNumber)
       })
+    } else {
+      // A corrupt or empty aggregate still ends somewhere: as one record quarantined with the defect.
+      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, data: bytes.toString('utf8'), defect: corruptAggregate })
       sequenceNumbers.push(record.kinesis.sequenceNumber)
     }
   }
