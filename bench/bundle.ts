@@ -21,6 +21,7 @@ const translated = new Set([
   'externalModules',
   'define',
   'loader',
+  'esbuildArgs',
 ])
 
 /**
@@ -53,8 +54,21 @@ export function esbuildOptions(bundling: BundlingOptions, entry: string, outfile
     ...(bundling.mainFields !== undefined ? { mainFields: [...bundling.mainFields] } : {}),
     ...(bundling.define !== undefined ? { define: bundling.define } : {}),
     ...(bundling.loader !== undefined ? { loader: bundling.loader as BuildOptions['loader'] } : {}),
+    ...aliases(bundling.esbuildArgs),
     logLevel: 'warning',
   }
+}
+
+/** `--alias:name=path` of esbuildArgs (CDK passes them to the CLI as such); any other argument is refused. */
+function aliases(args: BundlingOptions['esbuildArgs']): Pick<BuildOptions, 'alias'> {
+  if (args === undefined) return {}
+  const alias: Record<string, string> = {}
+  for (const [key, value] of Object.entries(args)) {
+    if (key !== '--alias' || typeof value !== 'string') throw new Error(`bench/bundle.ts does not translate esbuild argument ${key}`)
+    const [name, path] = value.split('=') as [string, string]
+    alias[name] = path
+  }
+  return { alias }
 }
 
 export interface Bundle {

@@ -35,7 +35,9 @@ export const lambdaBundling: BundlingOptions = {
   // ESM output has no `require`; some CommonJS dependencies still call it for Node built-ins.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   minify: true,
-  keepNames: true, // error and class names stay readable in logs after minification
+  // No keepNames: it costs 30 KB of the scorer; stack traces get their names from the source maps
+  // (--enable-source-maps), and the errors the workflow matches on set their `name` themselves.
+  keepNames: false,
   sourceMap: true,
   sourcesContent: false, // stack traces need the mappings, not a copy of the sources
   // The AWS SDK v3 is the copy the Node 24 runtime ships, not a bundled one. Bundled, it is ~390 KB
@@ -47,6 +49,8 @@ export const lambdaBundling: BundlingOptions = {
   // and an external import of it would name a package the runtime does not promise to ship.
   bundleAwsSDK: false,
   externalModules: ['@aws-sdk/*'],
+  // 28 KB of semver for a version check under the tracer that never runs: see functions/bundling/semver.ts.
+  esbuildArgs: { '--alias': 'semver=./functions/bundling/semver.ts' },
 }
 
 /** Every Vigil Lambda: Node 24 on arm64, one minified ESM bundle with source maps, built offline. */

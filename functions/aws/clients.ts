@@ -2,14 +2,10 @@
  * The AWS SDK v3 clients, configured once. Thin: no business logic.
  *
  * Endpoints. The SDK (v3.1143+ here, via @smithy/core `getEndpointFromConfig`) already reads
- * `AWS_ENDPOINT_URL_<SERVICE>` (`_DYNAMODB`, `_KINESIS`, `_SQS`), then `AWS_ENDPOINT_URL`, then
+ * `AWS_ENDPOINT_URL_<SERVICE>` (`_DYNAMODB`, `_KINESIS`), then `AWS_ENDPOINT_URL`, then
  * `endpoint_url` in the shared config file, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`. So
  * the endpoint itself is left to the SDK. What it does not do, and this module adds:
  *
- * - Kinesis: the client's default handler is `NodeHttp2Handler` for every operation; kinesalite is
- *   HTTP/1.1 only and the call fails with `ERR_HTTP2_ERROR`. When an endpoint override is in effect
- *   (explicit `endpoint` or one of the variables above), Kinesis uses `NodeHttpHandler` (HTTP/1.1,
- *   keep-alive). Without one (real AWS) the SDK default, HTTP/2, stays.
  * - Loopback endpoints (an emulator): when no credentials are configured (no explicit
  *   `credentials`, no `AWS_ACCESS_KEY_ID`) dummy `local`/`local` credentials are used, so the default
  *   chain does not probe the instance metadata service; and region falls back to `us-east-1` when
@@ -19,18 +15,13 @@
  *   or an explicit `maxAttempts` says otherwise. Kept low: a Lambda that exhausts them fails the
  *   batch item, and the event source mapping retries it, so long client-side waits only burn time.
  *
- * Without arguments each factory returns a per-process singleton (reused across warm Lambda
- * invocations); with a config it returns a new client built from that config (tests, tools).
+ * The Kinesis client, which no Lambda needs (the event source mapping reads the stream), is in
+ * ./kinesis-client.ts, so a Lambda's cold start does not load it.
  */
-import { Agent as HttpAgent } from 'node:http'
-import { Agent as HttpsAgent } from 'node:https'
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis'
-import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 
 /** Service ids as the SDK spells them in `AWS_ENDPOINT_URL_<ID>`. */
-export type ServiceId = 'DYNAMODB' | 'KINESIS' | 'SQS'
+export type ServiceId = 'DYNAMODB' | 'KINESIS'
 
 export const defaultMaxAttempts = 4
 
@@ -39,7 +30,7 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 
 export const localRegion = 'us-east-1'
 
-type Env = Readonly<Record<string, string | undefined>>
+export type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * The endpoint the SDK will use from the environment for `service`, or undefined (the SDK then
@@ -50,7 +41,7 @@ export function configuredEndpoint(service: ServiceId, env: Env = process.env): 
   return nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL)
 }
 
-/** The fields the three client configs have in common, as far as the defaults below look at them. */
+/** The fields the client configs have in common, as far as the defaults below look at them. */
 interface CommonConfig {
   readonly endpoint?: unknown
   readonly region?: unknown
@@ -65,7 +56,7 @@ interface Defaults {
 }
 
 /** The defaults to add to `config`: only keys that `config` and the environment leave unset. */
-function defaults(service: ServiceId, config: CommonConfig, env: Env): Defaults {
+export function defaults(service: ServiceId, config: CommonConfig, env: Env): Defaults {
   const endpoint = endpointOf(config.endpoint) ?? configuredEndpoint(service, env)
   const local = endpoint !== undefined && isLoopback(endpoint)
   const out: Defaults = {}
@@ -79,57 +70,16 @@ function defaults(service: ServiceId, config: CommonConfig, env: Env): Defaults 
   return out
 }
 
-/** An HTTP/1.1 handler with keep-alive, for endpoints that do not speak HTTP/2 (kinesalite). */
-export function http1Handler(): NodeHttpHandler {
-  return new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
-    connectionTimeout: 5_000,
-  })
-}
-
 export function createDynamoDbClient(config: DynamoDBClientConfig = {}, env: Env = process.env): DynamoDBClient {
   return new DynamoDBClient({ ...config, ...defaults('DYNAMODB', config, env) })
 }
 
-export function createKinesisClient(config: KinesisClientConfig = {}, env: Env = process.env): KinesisClient {
-  const overridden = config.endpoint !== undefined || configuredEndpoint('KINESIS', env) !== undefined
-  const handler = overridden && config.requestHandler === undefined ? { requestHandler: http1Handler() } : {}
-  return new KinesisClient({ ...config, ...defaults('KINESIS', config, env), ...handler })
-}
-
-export function createSqsClient(config: SQSClientConfig = {}, env: Env = process.env): SQSClient {
-  return new SQSClient({ ...config, ...defaults('SQS', config, env) })
-}
-
 let dynamo: DynamoDBClient | undefined
-let kinesis: KinesisClient | undefined
-let sqs: SQSClient | undefined
 
-/** The process's DynamoDB client, or a new one when `config` is given. */
+/** The process's DynamoDB client (reused across warm invocations), or a new one when `config` is given. */
 export function dynamoDbClient(config?: DynamoDBClientConfig): DynamoDBClient {
   if (config !== undefined) return createDynamoDbClient(config)
   return (dynamo ??= createDynamoDbClient())
-}
-
-/** The process's Kinesis client, or a new one when `config` is given. */
-export function kinesisClient(config?: KinesisClientConfig): KinesisClient {
-  if (config !== undefined) return createKinesisClient(config)
-  return (kinesis ??= createKinesisClient())
-}
-
-/** The process's SQS client, or a new one when `config` is given. */
-export function sqsClient(config?: SQSClientConfig): SQSClient {
-  if (config !== undefined) return createSqsClient(config)
-  return (sqs ??= createSqsClient())
-}
-
-/** Destroys the singletons (closing their sockets); the next call builds fresh ones from the environment. */
-export function resetClients(): void {
-  dynamo?.destroy()
-  kinesis?.destroy()
-  sqs?.destroy()
-  dynamo = kinesis = sqs = undefined
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -42,7 +42,8 @@ import {
 } from '@aws-sdk/client-kinesis'
 import type { KinesisStreamEvent } from 'aws-lambda'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createDynamoDbClient, createKinesisClient, kinesisClient } from '../../functions/aws/clients.ts'
+import { createDynamoDbClient } from '../../functions/aws/clients.ts'
+import { createKinesisClient } from '../../functions/aws/kinesis-client.ts'
 import { tableSchemas, type TableKey } from '../../lib/table-schema.ts'
 import { createStream, createTables, startEmulators, tableEnvironment } from '../../local/emulators.ts'
 import { uniqueName, useEmulators } from '../support/emulators.ts'
@@ -319,10 +320,6 @@ describe('Kinesis', () => {
     const { StreamNames } = await client.send(new ListStreamsCommand({}))
     expect(StreamNames).toContain(name)
     client.destroy()
-    // kinesisClient() with a config builds a new client; without, the process singleton.
-    const explicit = kinesisClient(aws.clientConfig('kinesis'))
-    expect(explicit).not.toBe(kinesisClient(aws.clientConfig('kinesis')))
-    explicit.destroy()
   })
 
   async function streamWithRecords(count: number) {

@@ -9,12 +9,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { afterAll, beforeAll } from 'vitest'
-import {
-  createDynamoDbClient,
-  createKinesisClient,
-  localCredentials,
-  localRegion,
-} from '../../functions/aws/clients.ts'
+import { createDynamoDbClient, localCredentials, localRegion } from '../../functions/aws/clients.ts'
+import { createKinesisClient } from '../../functions/aws/kinesis-client.ts'
 import { startEmulators, type EmulatorOptions, type Emulators } from '../../local/emulators.ts'
 
 export interface EmulatorContext {
