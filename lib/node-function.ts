@@ -41,10 +41,11 @@ export const lambdaBundling: BundlingOptions = {
   sourceMap: true,
   sourcesContent: false, // stack traces need the mappings, not a copy of the sources
   // The AWS SDK v3 is the copy the Node 24 runtime ships, not a bundled one. Bundled, it is ~390 KB
-  // of every function (the scorer: 905 KB against 518 KB). It starts 20–30 ms slower, though: the
+  // of every function (the scorer: 743 KB against 382 KB). It starts ≈ 15 ms slower, though: the
   // runtime's client packages load whole (bench/README.md, cold start). And the version is AWS's,
   // not package-lock.json's; Vigil calls only long-stable operations (DynamoDB items,
-  // GetSecretValue, StartExecution, SendTask*), and RuntimeManagementMode.manual freezes it too.
+  // GetSecretValue, StartExecution, SendTask*). A runtime update may bring a new SDK; pinning one
+  // takes RuntimeManagementMode.manual with a runtime version ARN, which only a deployed account knows.
   // `@smithy/*` stays bundled: the functions import none of it at run time (tree-shaken to nothing),
   // and an external import of it would name a package the runtime does not promise to ship.
   bundleAwsSDK: false,
