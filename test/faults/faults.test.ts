@@ -11,6 +11,10 @@ import { scenarios } from './scenarios.ts'
 
 const records = Number(process.env.VIGIL_FAULTS_RECORDS ?? 10_000)
 const seed = Number(process.env.VIGIL_FAULTS_SEED ?? 7)
+// Ten minutes at the CI size; the slowest scenario (throttling storms, ≈ 200 records/s under the
+// SDK's backoff) needs about 5 ms a record, and the wait for the stream's end allows 20, so a
+// larger run gets time in proportion.
+const scenarioTimeoutMs = Math.max(600_000, 300_000 + records * 30)
 const results: ScenarioResult[] = []
 let options: RunOptions
 let started = 0
@@ -39,5 +43,5 @@ describe(`fault injection, ${records} records per scenario, seed ${seed}`, () =>
     if (scenario.killsPer10k !== undefined) expect(result.faults.workerKilled).toBeGreaterThan(0)
     if (scenario.midstream?.action === 'activate-rule-set') expect(Object.keys(result.versions)).toEqual(['1', '2'])
     if (scenario.name === 'producer duplicates') expect(result.streamRecords).toBeGreaterThan(result.records)
-  }, 600_000)
+  }, scenarioTimeoutMs)
 })
