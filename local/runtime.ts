@@ -150,8 +150,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       if (emf) stats.emf(emf)
       else logLine(line, log)
     }
+    // Invocations still running when the runtime stops (a case task, an API request) finish before
+    // the clients and emulators close under them; everything that starts new ones stops first.
+    const inFlight = new Set<Promise<unknown>>()
+    const tracked = <R>(work: Promise<R>): Promise<R> => {
+      inFlight.add(work)
+      work.then(
+        () => inFlight.delete(work),
+        () => inFlight.delete(work),
+      )
+      return work
+    }
+    cleanup.push(async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+    })
     const invokeLocally = <E, R>(handler: (event: E, context: Context) => Promise<R>, functionName: string) => (event: E) =>
-      output.run(lambdaLine, () => handler(event, lambdaContext(functionName)))
+      tracked(output.run(lambdaLine, () => handler(event, lambdaContext(functionName))))
 
     // 3. The case workflow: the synthesized definition, tasks bound to the real task handler.
     const realStart = Date.now()
@@ -197,7 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const apiServer = await startApiServer({
       port: options.apiPort ?? defaultPorts.api,
       host,
-      handler: (event) => handleApiRequest(event, api),
+      handler: (event) => tracked(handleApiRequest(event, api)),
       routes: caseApiRoutes,
       jwt: { issuer: devIssuer, audience: devAudience, jwks: signingKey.jwks },
     })
