@@ -43,7 +43,7 @@ async function run(batchSize: number, lines: string[], ruleSet: RuleSetInput) {
     const events = await new KinesisPoller({ client: kinesis, streamName: 'transactions' }).drain(batchSize)
     const meter = new CapacityMeter()
     const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: 'bench-tokenization-key' }
-    const deps = await scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo, meter })
+    const deps = scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo, meter })
     const started = performance.now()
     let decided = 0
     for (const event of events) {

@@ -21,7 +21,6 @@ import { SFNClient } from '@aws-sdk/client-sfn'
 import type { Context } from 'aws-lambda'
 import { createDynamoDbClient, localCredentials, localRegion } from '../functions/aws/clients.ts'
 import { createKinesisClient } from '../functions/aws/kinesis-client.ts'
-import { StepFunctionsEscalation } from '../functions/aws/escalation.ts'
 import { createTelemetry, serviceNames } from '../functions/aws/telemetry.ts'
 import { publishRuleSet } from '../functions/aws/rule-set-store.ts'
 import { StepFunctionsWorkflow } from '../functions/aws/workflow.ts'
@@ -33,7 +32,8 @@ import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
 import { caseTaskHandler } from '../functions/escalation/case-task-handler.ts'
 import { caseTaskDependencies } from '../functions/escalation/dependencies.ts'
 import { caseEventRecorder } from '../functions/escalation/metrics.ts'
-import { scorerDependencies } from '../functions/score/dependencies.ts'
+import { scorerConfigSchema } from '../functions/score/config.ts'
+import { scorerAdapters } from '../functions/score/dependencies.ts'
 import { scorerHandler } from '../functions/score/scorer-handler.ts'
 import { tokenizationKeyMiddleware } from '../functions/score/tokenization-key.ts'
 import { ruleSetItems, type TableKey } from '../lib/table-schema.ts'
@@ -201,8 +201,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // 4. The scorer, with its environment from the template and the local key.
     const scorerTelemetry = createTelemetry(serviceNames.scorer)
-    const scorerEnv = { ...app.environment(app.logicalIds.scorer, stateMachineArn), VIGIL_TOKENIZATION_KEY: tokenizationKey }
-    const scorerDeps = { ...scorerDependencies(scorerEnv, scorerTelemetry.logger, { dynamo }), escalation: new StepFunctionsEscalation(sfn, stateMachineArn) }
+    const scorerConfig = scorerConfigSchema.parse(app.environment(app.logicalIds.scorer, stateMachineArn))
+    const scorerDeps = scorerAdapters(scorerConfig, scorerTelemetry.logger, { dynamo, sfn })
     const scorer = invokeLocally(scorerHandler(scorerDeps, scorerTelemetry, tokenizationKeyMiddleware({ VIGIL_TOKENIZATION_KEY: tokenizationKey })), serviceNames.scorer)
 
     // 5. The analyst API.

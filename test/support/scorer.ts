@@ -46,7 +46,7 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
   const escalation = new RecordingEscalation()
   const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKey, VIGIL_RULES_REFRESH_SECONDS: String(options.rulesRefreshSeconds ?? 5) }
   const deps: ScorerDeps = {
-    ...(await scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo })),
+    ...scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo }),
     escalation,
     now: () => fixedNow,
   }
