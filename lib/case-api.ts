@@ -13,7 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
 import { caseApiRoutes, type CaseApiRole } from '../functions/case-api/routes.ts'
 import type { CaseApiConfig } from './config.ts'
-import { acknowledge, acknowledgeTracing, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
+import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -160,7 +160,6 @@ export class CaseApi extends Construct {
     tables.decisions.grantReadData(this.handler)
     tables.rules.grantReadWriteData(this.handler)
     stateMachine.grantTaskResponse(this.handler)
-    acknowledgeTracing(this.handler)
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
       [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes (the queue by status and deadline), as CDK's grantReadWriteData grants them: no other table's",

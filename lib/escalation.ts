@@ -10,7 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks'
 import { Construct } from 'constructs'
 import type { EscalationConfig } from './config.ts'
-import { acknowledge, acknowledgeTracing, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
+import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { listItems, tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -82,7 +82,6 @@ export class Escalation extends Construct {
     tables.cases.grantReadWriteData(this.caseTasks)
     tables.decisions.grantReadWriteData(this.caseTasks)
     tables.rules.grantReadWriteData(this.caseTasks)
-    acknowledgeTracing(this.caseTasks)
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
       [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes, as CDK's grantReadWriteData grants them: no other table's",

@@ -1,5 +1,4 @@
 import { Stack, Validations, type App, type CfnElement } from 'aws-cdk-lib'
-import { CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import type { IConstruct } from 'constructs'
 
@@ -37,17 +36,4 @@ export function arnInFinding(construct: IConstruct): string {
 export function keyGrantWildcards(keys: string): Record<string, string> {
   const reason = `granted by CDK's grant* on the ${keys} ARN only: kms:GenerateDataKey* and kms:ReEncrypt* are the variants of one operation (GenerateDataKey[WithoutPlaintext], ReEncryptFrom/To) on that key, not other keys or other operations`
   return { 'IAM5[Action::kms:GenerateDataKey*]': reason, 'IAM5[Action::kms:ReEncrypt*]': reason }
-}
-
-/**
- * X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so Lambda's
- * active tracing grants them on `*`. Acknowledged only when the function traces.
- */
-export function acknowledgeTracing(fn: LambdaFunction): void {
-  const cfn = fn.node.defaultChild as CfnFunction
-  const tracing = Stack.of(fn).resolve(cfn.tracingConfig) as CfnFunction.TracingConfigProperty | undefined
-  if (tracing?.mode !== 'Active' || fn.role === undefined) return
-  acknowledge(grantsPolicyOf(fn.role), {
-    'IAM5[Resource::*]': 'active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *)',
-  })
 }

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
 import type * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
+import { acknowledge, grantsPolicyOf } from './nag.ts'
 
 /** The lock file that pins what esbuild bundles. */
 const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url))
@@ -56,7 +57,7 @@ export const lambdaBundling: BundlingOptions = {
 
 /** Every Vigil Lambda: Node 24 on arm64, one minified ESM bundle with source maps, built offline. */
 export function nodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
-  return new NodejsFunction(scope, id, {
+  const fn = new NodejsFunction(scope, id, {
     description: props.description,
     entry: props.entry,
     handler: 'handler',
@@ -76,4 +77,10 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
     },
     bundling: lambdaBundling,
   })
+  // Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords on `*`: they take no
+  // resource-level permissions.
+  acknowledge(grantsPolicyOf(props.role), {
+    'IAM5[Resource::*]': 'active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be *)',
+  })
+  return fn
 }

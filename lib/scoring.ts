@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
 import type { ScoringConfig } from './config.ts'
-import { acknowledge, acknowledgeTracing, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
+import { acknowledge, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -182,7 +182,6 @@ export class Scoring extends Construct {
     tables.quarantine.grantReadWriteData(this.scorer)
     tables.rules.grantReadData(this.scorer)
     this.tokenizationKey.grantRead(this.scorer)
-    acknowledgeTracing(this.scorer)
 
     // --- Event source mapping -------------------------------------------------------------------
     // Lambda's defaults let one bad record block a shard; each is overridden:

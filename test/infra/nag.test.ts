@@ -1,13 +1,12 @@
 import { App, Stack, Validations } from 'aws-cdk-lib'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import * as kms from 'aws-cdk-lib/aws-kms'
-import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import type { AwsSolutionsChecks } from 'cdk-nag'
 import type { IConstruct } from 'constructs'
 import { describe, expect, it } from 'vitest'
 import { contextKeys } from '../../lib/config.ts'
-import { acknowledgeTracing, checkAwsSolutions } from '../../lib/nag.ts'
+import { checkAwsSolutions } from '../../lib/nag.ts'
 import { cdkJson, synth } from '../support/synth.ts'
 
 type Finding = `${'error' | 'warning'} ${string} at ${string}`
@@ -118,29 +117,6 @@ describe('acknowledged findings', () => {
     for (const { path, id } of acknowledgments) {
       expect(raw.some((finding) => finding.includes(` ${id} at ${path}/`)), `${id} at ${path}`).toBe(true)
     }
-  })
-})
-
-describe('acknowledgeTracing', () => {
-  const tracedFunction = (tracing: lambda.Tracing) => {
-    const app = new App()
-    const stack = new Stack(app, 'Traced')
-    const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('export const handler = () => {}'), tracing })
-    return { app, fn }
-  }
-
-  it('accepts the X-Ray write permissions on * of a function that traces', () => {
-    const { app, fn } = tracedFunction(lambda.Tracing.ACTIVE)
-    const before = findingsOf(checkAwsSolutions(new App()), app)
-    expect(before).toContain('error AwsSolutions-IAM5[Resource::*] at Traced/Fn/ServiceRole/DefaultPolicy/Resource')
-    acknowledgeTracing(fn)
-    expect(findingsOf(checkAwsSolutions(new App()), app)).toEqual(before.filter((finding) => !finding.includes('IAM5[Resource::*]')))
-  })
-
-  it('acknowledges nothing for a function that does not trace', () => {
-    const { app, fn } = tracedFunction(lambda.Tracing.DISABLED)
-    acknowledgeTracing(fn)
-    expect(acknowledgmentsIn(app)).toEqual([])
   })
 })
 
