@@ -37,16 +37,16 @@ export class DynamoCaseStore {
     }
   }
 
-  /** Stores a new case; if one exists under its id (a repeated start), returns that one. */
-  async create(c: Case): Promise<Case> {
+  /** Stores a new case; if one exists under its id (a repeated start), returns that one, not created. */
+  async create(c: Case): Promise<{ case: Case; created: boolean }> {
     try {
       await this.client.send(new PutItemCommand({ TableName: this.table, Item: this.item(c), ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': key } }))
-      return c
+      return { case: c, created: true }
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error
       const existing = await this.get(c.caseId)
       if (!existing) throw error
-      return existing.case
+      return { case: existing.case, created: false }
     }
   }
 

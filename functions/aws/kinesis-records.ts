@@ -2,12 +2,6 @@ import type { KinesisStreamRecord } from 'aws-lambda'
 import type { RecordDefect, StreamRecord } from '../score/process-batch.ts'
 import { deaggregate } from './kpl-aggregate.ts'
 
-export interface UserRecords {
-  records: StreamRecord[]
-  /** The Kinesis record each user record came from: what a partial batch response names. */
-  sequenceNumbers: string[]
-}
-
 // Strict, as the case API reads bodies: a lenient decoder turns invalid bytes into U+FFFD, and a
 // merchant id with them would pass validation, merging distinct merchants. A BOM is dropped.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
@@ -29,9 +23,8 @@ function decoded(bytes: Uint8Array): Pick<StreamRecord, 'data' | 'defect'> {
  * plain ones pass through. Data is decoded as UTF-8; a record that is not UTF-8, or an aggregate
  * that does not decode, carries its defect and is quarantined with it.
  */
-export function userRecords(event: { Records: KinesisStreamRecord[] }): UserRecords {
+export function userRecords(event: { Records: KinesisStreamRecord[] }): StreamRecord[] {
   const records: StreamRecord[] = []
-  const sequenceNumbers: string[] = []
   for (const record of event.Records) {
     const shardId = record.eventID.slice(0, record.eventID.indexOf(':'))
     const bytes = Buffer.from(record.kinesis.data, 'base64')
@@ -39,18 +32,15 @@ export function userRecords(event: { Records: KinesisStreamRecord[] }): UserReco
     const aggregate = deaggregate(bytes)
     if (aggregate.kind === 'plain') {
       records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, ...decoded(bytes) })
-      sequenceNumbers.push(record.kinesis.sequenceNumber)
     } else if (aggregate.kind === 'aggregate') {
       aggregate.records.forEach((user, i) => {
         // A key index past the aggregate's key table leaves the user record without a key.
         records.push({ position: position(i), partitionKey: user.partitionKey ?? record.kinesis.partitionKey, ...decoded(user.data) })
-        sequenceNumbers.push(record.kinesis.sequenceNumber)
       })
     } else {
       // A corrupt or empty aggregate still ends somewhere: as one record quarantined with the defect.
       records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, data: bytes.toString('utf8'), defect: corruptAggregate })
-      sequenceNumbers.push(record.kinesis.sequenceNumber)
     }
   }
-  return { records, sequenceNumbers }
+  return records
 }

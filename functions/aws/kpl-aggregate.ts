@@ -24,7 +24,7 @@ export type Deaggregated =
   | { readonly kind: 'aggregate'; readonly records: readonly AggregatedUserRecord[] }
   | { readonly kind: 'corrupt' }
 
-export function isAggregate(bytes: Uint8Array): boolean {
+function isAggregate(bytes: Uint8Array): boolean {
   return bytes.length >= magic.length && magic.every((byte, i) => bytes[i] === byte)
 }
 

@@ -32,7 +32,7 @@ export interface WorkflowCase {
 export interface CaseTaskDeps {
   cases: {
     get(caseId: string): Promise<{ case: Case } | undefined>
-    create(c: Case): Promise<Case>
+    create(c: Case): Promise<{ case: Case; created: boolean }>
     update(c: Case, previousVersion: number): Promise<'written' | 'conflict'>
     setPendingTask(caseId: string, pending: { token: string; role: 'analyst' | 'supervisor' }): Promise<void>
   }
@@ -65,9 +65,8 @@ export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<W
   if (event.action === 'open') {
     const opened = orThrow(openCase({ caseId: event.caseId, decision: event.decision as never, transaction: event.transaction as never }, now, deps.sla))
     const stored = await deps.cases.create(opened)
-    // The store hands back the case it was given when it created it, else the one already there.
-    if (stored === opened) deps.record({ kind: 'opened' })
-    return view(stored, now)
+    if (stored.created) deps.record({ kind: 'opened' })
+    return view(stored.case, now)
   }
   const current = await load(deps, event.caseId)
   switch (event.action) {

@@ -7,8 +7,8 @@ import { processBatch, type BatchOutcome, type ScorerDeps } from './process-batc
  * batch response naming the Kinesis record of the first unfinished one (Lambda retries from it).
  */
 export async function scoreKinesisEvent(event: KinesisStreamEvent, deps: ScorerDeps): Promise<{ response: KinesisStreamBatchResponse; outcome: BatchOutcome; records: number }> {
-  const { records, sequenceNumbers } = userRecords(event)
+  const records = userRecords(event)
   const outcome = await processBatch(records, deps)
   const failed = outcome.firstUnfinished
-  return { response: { batchItemFailures: failed === undefined ? [] : [{ itemIdentifier: sequenceNumbers[failed]! }] }, outcome, records: records.length }
+  return { response: { batchItemFailures: failed === undefined ? [] : [{ itemIdentifier: records[failed]!.position.sequenceNumber }] }, outcome, records: records.length }
 }

@@ -247,15 +247,17 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     expect(sent).toContain(pan)
     expect(sent.size).toBeGreaterThanOrEqual(2)
 
-    const evidence = [...served, ...((await target.evidence?.([burstCase])) ?? [])]
-    if (target.evidence) {
-      expect(evidence.filter((e) => e.where.startsWith('table ')).length).toBeGreaterThan(putPayloads.length)
-      expect(evidence.some((e) => e.where.startsWith('workflow execution'))).toBe(true)
-      // The handlers' log lines are there, the quarantine warning and EMF lines among them.
-      const handlerLog = evidence.filter((e) => e.where.startsWith('handler log'))
-      expect(handlerLog.some((e) => e.text.includes('"_aws"'))).toBe(true)
-      expect(handlerLog.some((e) => e.text.includes('"record quarantined"'))).toBe(true)
-    }
-    expect(panFindings(evidence)).toEqual([])
+    expect(panFindings(served)).toEqual([])
+    // Storage and logs only where the target lets this process read them (not LocalStack's).
+    const readStorage = target.evidence
+    if (!readStorage) return skip(`${target.name}: only the API responses were scanned; its tables and logs cannot be read from here`)
+    const stored = await readStorage([burstCase])
+    expect(stored.filter((e) => e.where.startsWith('table ')).length).toBeGreaterThan(putPayloads.length)
+    expect(stored.some((e) => e.where.startsWith('workflow execution'))).toBe(true)
+    // The handlers' log lines are there, the quarantine warning and EMF lines among them.
+    const handlerLog = stored.filter((e) => e.where.startsWith('handler log'))
+    expect(handlerLog.some((e) => e.text.includes('"_aws"'))).toBe(true)
+    expect(handlerLog.some((e) => e.text.includes('"record quarantined"'))).toBe(true)
+    expect(panFindings(stored)).toEqual([])
   })
 })

@@ -27,7 +27,7 @@ export async function readStream(client: KinesisClient, streamName: string, stre
     while (iterator !== undefined) {
       const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))
       const batch = out.Records ?? []
-      records.push(...userRecords({ Records: batch.map((r) => lambdaKinesisRecord(r, source)) }).records)
+      records.push(...userRecords({ Records: batch.map((r) => lambdaKinesisRecord(r, source)) }))
       const last = batch.at(-1)?.SequenceNumber
       if (last !== undefined) lastSequence.set(shardId, last)
       // An open shard has no end: it is read once nothing more comes back.

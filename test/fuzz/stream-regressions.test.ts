@@ -13,7 +13,7 @@ const json = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value
 const plainRecord = (data: Uint8Array, partitionKey = 'card') => ({ data, partitionKey, label: '', users: [] })
 
 function decode(data: Uint8Array, partitionKey = 'card') {
-  return userRecords(kinesisEvent([plainRecord(data, partitionKey)])).records
+  return userRecords(kinesisEvent([plainRecord(data, partitionKey)]))
 }
 
 describe('stream records fuzzing found', () => {
