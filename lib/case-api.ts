@@ -17,6 +17,7 @@ import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './
 import { nodeFunction } from './node-function.ts'
 import { tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
+import { serviceNames } from '../functions/aws/service-names.ts'
 
 /** The API handler's entry (exports `handler`); its routes are `caseApiRoutes`. */
 export const caseApiEntry = fileURLToPath(new URL('../functions/case-api/handler.ts', import.meta.url))
@@ -144,7 +145,7 @@ export class CaseApi extends Construct {
     this.handler = nodeFunction(this, 'Handler', {
       description: `${stackName}: the analysts' case-review API (every route of the HTTP API)`,
       entry: caseApiEntry,
-      serviceName: 'vigil-case-api',
+      serviceName: serviceNames.caseApi,
       memoryMb: 512,
       timeoutSeconds: 10,
       role,

@@ -14,6 +14,7 @@ import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './
 import { nodeFunction } from './node-function.ts'
 import { listItems, tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
+import { serviceNames } from '../functions/aws/service-names.ts'
 
 /** The case tasks' entry: one Lambda, an `action` per task state (functions/escalation/). */
 export const caseTasksEntry = fileURLToPath(new URL('../functions/escalation/handler.ts', import.meta.url))
@@ -67,7 +68,7 @@ export class Escalation extends Construct {
     this.caseTasks = nodeFunction(this, 'CaseTasks', {
       description: `${stackName}: the case workflow's tasks (open, block, escalate, expire, label, close)`,
       entry: caseTasksEntry,
-      serviceName: 'vigil-cases',
+      serviceName: serviceNames.caseTasks,
       memoryMb: 256,
       timeoutSeconds: 30,
       role,

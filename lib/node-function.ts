@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import type * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { acknowledge, grantsPolicyOf } from './nag.ts'
+import { metricsNamespace, type ServiceName } from '../functions/aws/service-names.ts'
 
 /** The lock file that pins what esbuild bundles. */
 const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url))
@@ -19,7 +20,7 @@ export interface NodeFunctionProps {
   readonly role: iam.IRole
   readonly logGroup: logs.ILogGroup
   /** Powertools' service name: the `service` of every log line and metric. */
-  readonly serviceName: string
+  readonly serviceName: ServiceName
   readonly environment: Record<string, string>
 }
 
@@ -73,7 +74,7 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: props.serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     },
     bundling: lambdaBundling,
   })

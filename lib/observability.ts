@@ -12,13 +12,13 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
 import type { ObservabilityConfig } from './config.ts'
+import { caseOutcomeSchema } from '../functions/core/cases/case.ts'
+import { metricsNamespace, serviceNames } from '../functions/aws/service-names.ts'
 
 /** The scorer's EMF metrics (functions/score/metrics.ts): namespace and the Powertools service dimension. */
-export const scorerMetrics = { namespace: 'Vigil', dimensions: { service: 'vigil-scorer' } } as const
+export const scorerMetrics = { namespace: metricsNamespace, dimensions: { service: serviceNames.scorer } } as const
 /** The case task Lambda's EMF metrics (functions/escalation/): CasesOpened, CasesEscalated, CasesClosed (by outcome), SlaBreaches. */
-export const caseMetrics = { namespace: 'Vigil', dimensions: { service: 'vigil-cases' } } as const
-/** The outcomes CasesClosed is published by, in its `outcome` dimension. */
-export const caseOutcomes = ['fraud', 'legitimate', 'expired'] as const
+export const caseMetrics = { namespace: metricsNamespace, dimensions: { service: serviceNames.caseTasks } } as const
 
 export const alarmNames = [
   'IteratorAge',
@@ -297,7 +297,7 @@ export class Observability extends Construct {
           graph('Cases opened, escalated and closed by outcome', [
             caseMetric('CasesOpened'),
             caseMetric('CasesEscalated'),
-            ...caseOutcomes.map((outcome) => caseMetric('CasesClosed', { outcome }).with({ label: `CasesClosed ${outcome}` })),
+            ...caseOutcomeSchema.options.map((outcome) => caseMetric('CasesClosed', { outcome }).with({ label: `CasesClosed ${outcome}` })),
           ], [], 12),
           graph('SLA breaches (per hour)', [slaBreaches], [], 12),
         ],

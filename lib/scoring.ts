@@ -17,6 +17,7 @@ import { acknowledge, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
 import type { Tables } from './tables.ts'
+import { serviceNames } from '../functions/aws/service-names.ts'
 
 /** The tables the scorer reads and writes; cases belong to the escalation workflow and the API. */
 const scorerTables = ['decisions', 'entityState', 'rules', 'quarantine'] as const satisfies readonly TableKey[]
@@ -169,7 +170,7 @@ export class Scoring extends Construct {
     this.scorer = nodeFunction(this, 'Scorer', {
       description: `${stackName}: scores transactions from the Kinesis stream`,
       entry: scorerEntry,
-      serviceName: 'vigil-scorer',
+      serviceName: serviceNames.scorer,
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
       role,

@@ -5,7 +5,7 @@
  * The runtime adds what only it sees: records produced, dead letters, failed invocations and the
  * lag from arrival in the stream to the committed decision.
  */
-import type { CaseOutcome } from '../functions/core/cases/index.ts'
+import { caseOutcomeSchema, type CaseOutcome } from '../functions/core/cases/index.ts'
 import type { Outcome } from '../functions/core/decision.ts'
 import { metricSamples, type EmfDocument } from './emf.ts'
 
@@ -115,7 +115,7 @@ export class StatsCollector {
       cases: {
         opened: total('CasesOpened'),
         escalated: total('CasesEscalated'),
-        closed: { fraud: total('CasesClosed outcome=fraud'), legitimate: total('CasesClosed outcome=legitimate'), expired: total('CasesClosed outcome=expired') },
+        closed: Object.fromEntries(caseOutcomeSchema.options.map((outcome) => [outcome, total(`CasesClosed outcome=${outcome}`)])) as Record<CaseOutcome, number>,
         slaBreaches: total('SlaBreaches'),
       },
       topRules: this.#by('RuleHits', 'ruleId')

@@ -18,12 +18,9 @@ import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { MiddlewareObj } from '@middy/core'
 import { redactDigitRuns } from '../core/pan.ts'
+import { metricsNamespace, type ServiceName } from './service-names.ts'
 
-export const metricsNamespace = 'Vigil'
-
-/** Powertools' service names: the `service` of every log line and the service dimension of every metric. */
-export const serviceNames = { scorer: 'vigil-scorer', caseTasks: 'vigil-cases', caseApi: 'vigil-case-api' } as const
-export type ServiceName = (typeof serviceNames)[keyof typeof serviceNames]
+export { metricsNamespace, serviceNames, type ServiceName } from './service-names.ts'
 
 export interface Telemetry {
   readonly logger: Logger

@@ -1,0 +1,9 @@
+/**
+ * The names both sides must agree on: Powertools' service names (the `service` of every log line
+ * and the service dimension of every metric) and the metrics namespace. No imports, so the CDK
+ * app reads them without loading Powertools.
+ */
+export const metricsNamespace = 'Vigil'
+
+export const serviceNames = { scorer: 'vigil-scorer', caseTasks: 'vigil-cases', caseApi: 'vigil-case-api' } as const
+export type ServiceName = (typeof serviceNames)[keyof typeof serviceNames]
