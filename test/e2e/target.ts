@@ -15,7 +15,6 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn'
 import { createDynamoDbClient, localCredentials, localRegion } from '../../functions/aws/clients.ts'
@@ -24,6 +23,7 @@ import type { CaseApiRole } from '../../functions/case-api/routes.ts'
 import { devSigningKey, signDevToken } from '../../local/dev-tokens.ts'
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
 import type { Evidence } from '../support/pan-scan.ts'
+import { scanTable } from '../support/scan.ts'
 
 export type TargetName = 'local' | 'localstack'
 
@@ -161,12 +161,7 @@ async function tableItems(runtime: LocalRuntime): Promise<Evidence[]> {
   try {
     const found: Evidence[] = []
     for (const table of Object.values(runtime.names.tables)) {
-      let start: ScanCommandOutput['LastEvaluatedKey']
-      do {
-        const page = await client.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }))
-        for (const item of page.Items ?? []) found.push({ where: `table ${table}`, text: JSON.stringify(item) })
-        start = page.LastEvaluatedKey
-      } while (start !== undefined)
+      for (const item of await scanTable(client, table)) found.push({ where: `table ${table}`, text: JSON.stringify(item) })
     }
     return found
   } finally {

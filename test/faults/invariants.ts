@@ -6,7 +6,8 @@
  * emulators, not through the fault proxies.
  */
 import { isDeepStrictEqual } from 'node:util'
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { scanTable } from '../support/scan.ts'
 import { fromItem } from '../../functions/aws/decision-store.ts'
 import { caseId } from '../../functions/aws/escalation.ts'
 import type { Decision } from '../../functions/core/decision.ts'
@@ -49,14 +50,14 @@ const cardCount = 'card_count_30d'
 
 export async function tally(intended: readonly Lane[], stream: StreamContents, truth: GroundTruth, observed: Observed): Promise<Tally> {
   const decisions = new Map<string, Decision>()
-  for await (const item of scan(observed.dynamo, observed.tables.decisions)) {
+  for (const item of await scanTable(observed.dynamo, observed.tables.decisions)) {
     const { decision } = fromItem(item)
     decisions.set(decision.transactionId, decision)
   }
   const states = new Map<string, EntityState>()
-  for await (const item of scan(observed.dynamo, observed.tables.entityState)) states.set(item.entityKey!.S!, JSON.parse(item.state!.S!) as EntityState)
+  for (const item of await scanTable(observed.dynamo, observed.tables.entityState)) states.set(item.entityKey!.S!, JSON.parse(item.state!.S!) as EntityState)
   const quarantined = new Set<string>()
-  for await (const item of scan(observed.dynamo, observed.tables.quarantine)) quarantined.add(item[tableSchemas.quarantine.partitionKey.name]!.S!)
+  for (const item of await scanTable(observed.dynamo, observed.tables.quarantine)) quarantined.add(item[tableSchemas.quarantine.partitionKey.name]!.S!)
 
   let lost = 0
   let doubleCounted = 0
@@ -117,13 +118,4 @@ export async function tally(intended: readonly Lane[], stream: StreamContents, t
     versions,
     cases: { starts: observed.caseStarts, executions: executions.length, escalated: escalated.size },
   }
-}
-
-async function* scan(client: DynamoDBClient, table: string): AsyncGenerator<Record<string, AttributeValue>> {
-  let start: Record<string, AttributeValue> | undefined
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }))
-    yield* page.Items ?? []
-    start = page.LastEvaluatedKey
-  } while (start !== undefined)
 }

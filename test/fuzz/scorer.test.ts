@@ -4,13 +4,13 @@
  * every user record ends in exactly one place, a decision or a quarantine entry naming the reason,
  * and nothing stored in quarantine or logged looks like a card number.
  */
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb'
+import { scanTable } from '../support/scan.ts'
 import { Logger } from '@aws-lambda-powertools/logger'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { LoggedEscalation } from '../../functions/aws/escalation.ts'
 import { tableSchemas } from '../../lib/table-schema.ts'
-import { useEmulators, type EmulatorContext } from '../support/emulators.ts'
+import { useEmulators } from '../support/emulators.ts'
 import { scorerFixture } from '../support/scorer.ts'
 import { kinesisEvent, kinesisRecordSpec, type RecordSpec } from './arbitraries/kinesis.ts'
 import { luhnRuns } from './arbitraries/pans.ts'
@@ -19,16 +19,6 @@ import { digitRun, expectVerdict } from './verdicts.ts'
 
 const aws = useEmulators()
 
-async function scan(aws: EmulatorContext, table: string): Promise<Array<Record<string, AttributeValue>>> {
-  const items: Array<Record<string, AttributeValue>> = []
-  let start: Record<string, AttributeValue> | undefined
-  do {
-    const page = await aws.dynamo.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }))
-    items.push(...(page.Items ?? []))
-    start = page.LastEvaluatedKey
-  } while (start)
-  return items
-}
 
 /** The id a record's JSON names, read without the scorer's code (a leading BOM skipped). */
 function transactionIdOf(data: Uint8Array): string | undefined {
@@ -64,7 +54,7 @@ async function scoreAndCheck(specs: readonly RecordSpec[]): Promise<void> {
   expect(result.response.batchItemFailures).toEqual([])
 
   const entries = new Map((await fixture.quarantine()).map((item) => [item[tableSchemas.quarantine.partitionKey.name]!.S!, item]))
-  const decisions = await scan(aws, fixture.names.decisions)
+  const decisions = await scanTable(aws.dynamo, fixture.names.decisions)
   const sourceOf = new Map(decisions.map((item) => [item.transactionId!.S!, item.source!.S!]))
   const decidedSources = new Set(sourceOf.values())
 

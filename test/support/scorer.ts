@@ -1,4 +1,3 @@
-import { ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-sdk/client-dynamodb'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { Logger } from '@aws-lambda-powertools/logger'
 import type { KinesisStreamEvent } from 'aws-lambda'
@@ -18,6 +17,7 @@ import { scoreKinesisEvent } from '../../functions/score/score-event.ts'
 import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
 import { generateTraffic } from '../../local/traffic/index.ts'
 import type { EmulatorContext } from './emulators.ts'
+import { scanTable } from './scan.ts'
 import { uniqueName } from './emulators.ts'
 import { KinesisPoller } from './kinesis-poller.ts'
 import { defaultRuleSet } from './scenario.ts'
@@ -68,29 +68,19 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
     },
     invoke: (event: KinesisStreamEvent, with_: ScorerDeps = deps) => scoreKinesisEvent(event, with_),
     async decisions(): Promise<Map<string, Decision>> {
-      const items = await scanAll(aws, names.decisions)
+      const items = await scanTable(aws.dynamo, names.decisions)
       return new Map(items.map((item) => [item.transactionId!.S!, decisionFromItem(item).decision]))
     },
     async entityStates(): Promise<Map<string, unknown>> {
-      const items = await scanAll(aws, names.entityState)
+      const items = await scanTable(aws.dynamo, names.entityState)
       return new Map(items.map((item) => [item.entityKey!.S!, JSON.parse(item.state!.S!)]))
     },
     async quarantine() {
-      return scanAll(aws, names.quarantine)
+      return scanTable(aws.dynamo, names.quarantine)
     },
   }
 }
 
-async function scanAll(aws: EmulatorContext, table: string): Promise<Array<Record<string, AttributeValue>>> {
-  const items: Array<Record<string, AttributeValue>> = []
-  let start: Record<string, AttributeValue> | undefined
-  do {
-    const page: ScanCommandOutput = await aws.dynamo.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }))
-    items.push(...(page.Items ?? []))
-    start = page.LastEvaluatedKey
-  } while (start)
-  return items
-}
 
 /**
  * The ground truth: the pure core over the stream's distinct valid transactions, in order, each
