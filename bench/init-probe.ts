@@ -10,6 +10,6 @@ const started = performance.now()
 const module = (await import(pathToFileURL(bundle).href)) as { handler?: unknown }
 const initMs = performance.now() - started
 if (typeof module.handler !== 'function') throw new Error(`${bundle} exports no handler`)
-process.stdout.write(JSON.stringify({ initMs, bootMs: started }))
+process.stdout.write(JSON.stringify({ initMs }))
 // Pipes are written synchronously on Linux; a handle the init left open must not keep the probe alive.
 process.exit(0)

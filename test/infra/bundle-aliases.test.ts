@@ -5,7 +5,7 @@ import { lambdaBundling } from '../../lib/node-function.ts'
 
 const entries = ['functions/score/handler.ts', 'functions/escalation/handler.ts', 'functions/case-api/handler.ts']
 
-describe('the semver stand-in of the Lambda bundles', () => {
+describe('the Lambda bundles with the semver stand-in aliased', () => {
   it.each(entries)('replaces semver in %s, where only the X-Ray SDK’s v2 patcher imports it, for `gte` alone', async (entry) => {
     const { metafile } = await build({ ...esbuildOptions(lambdaBundling, entry, '/dev/null'), write: false, metafile: true })
     const inputs = Object.entries(metafile.inputs)
