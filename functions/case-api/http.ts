@@ -5,6 +5,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 import type { z } from 'zod'
 import { fromZodError } from '../core/issues.ts'
+import { redactPans } from '../core/pan-text.ts'
 import type { ApiIssue, Problem } from './schemas.ts'
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string }
@@ -30,6 +31,8 @@ export const problemCodes = {
   unauthenticated: [401, 'Authentication required'],
   forbidden: [403, 'Forbidden'],
   not_assignee: [403, 'Not the assignee'],
+  supervisor_only: [403, 'Supervisors only'],
+  self_approval: [403, 'Self-approval refused'],
   not_found: [404, 'Not found'],
   method_not_allowed: [405, 'Method not allowed'],
   conflict: [409, 'Conflict'],
@@ -39,6 +42,7 @@ export const problemCodes = {
   too_many_notes: [409, 'Too many notes'],
   sla_not_due: [409, 'Deadline not due'],
   version_exists: [409, 'Version exists'],
+  activation_pending: [409, 'Activation pending'],
   payload_too_large: [413, 'Payload too large'],
   unsupported_media_type: [415, 'Unsupported media type'],
   internal: [500, 'Internal error'],
@@ -46,28 +50,20 @@ export const problemCodes = {
 
 export type ProblemCode = keyof typeof problemCodes
 
-// Digits with at most one space or dash between them: how a card number is written or pasted.
-const digitGroups = /\d(?:[ -]?\d)*/g
-
-/** Masks every run of 12 or more digits, counting runs written in groups (`4111 1111 1111 1111`). */
-export function redactCardNumbers(text: string): string {
-  return text.replace(digitGroups, (group) => (group.replace(/[ -]/g, '').length >= 12 ? '[redacted]' : group))
-}
-
 /**
- * An error response. Digit runs that could be a PAN are masked in the detail and the issues, since
- * they may quote the request (a case id or a path typed by someone).
+ * An error response. What could be a PAN (by the PAN text policy, core/pan-text.ts) is masked in
+ * the detail and the issues, since they may quote the request (a case id or a path typed by someone).
  */
 export function problem(code: ProblemCode, detail: string, options: { issues?: ApiIssue[]; headers?: Record<string, string> } = {}): ApiResponse {
   const [status, title] = problemCodes[code]
-  const body: Problem = { type: `urn:vigil:problem:${code}`, title, status, detail: redactCardNumbers(detail) }
+  const body: Problem = { type: `urn:vigil:problem:${code}`, title, status, detail: redactPans(detail) }
   if (options.issues?.length) {
     body.issues = options.issues.map((issue) => ({
       ...issue,
-      path: redactCardNumbers(issue.path),
-      message: redactCardNumbers(issue.message),
+      path: redactPans(issue.path),
+      message: redactPans(issue.message),
       // A rule id is the caller's text too (digits are valid in one).
-      ...(issue.ruleId === undefined ? {} : { ruleId: redactCardNumbers(issue.ruleId) }),
+      ...(issue.ruleId === undefined ? {} : { ruleId: redactPans(issue.ruleId) }),
     }))
   }
   return { statusCode: status, headers: { 'content-type': 'application/problem+json', ...options.headers, ...securityHeaders }, body: JSON.stringify(body) }

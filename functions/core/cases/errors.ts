@@ -1,8 +1,8 @@
 import * as z from 'zod'
 
 /**
- * Why a command was refused. The API maps codes to HTTP statuses (403 for `forbidden` and
- * `not_assignee`, 400 for `invalid_input`, 409 for the rest).
+ * Why a command was refused. The API maps codes to HTTP statuses (403 for `forbidden`,
+ * `not_assignee` and `supervisor_only`, 400 for `invalid_input`, 409 for the rest).
  */
 export const caseErrorCodes = [
   'illegal_transition', // the command does not apply in the case's status
@@ -10,6 +10,7 @@ export const caseErrorCodes = [
   'already_claimed', // the case is in review by someone
   'case_closed', // closed cases only take block-list updates
   'forbidden', // the actor's role may not do this (the system never claims or decides)
+  'supervisor_only', // the case escalated: only a supervisor may claim or decide it
   'sla_not_due', // escalate or expire before the deadline
   'too_many_notes', // the case is full: it must fit one storage item
   'invalid_input', // a malformed input, with its issues

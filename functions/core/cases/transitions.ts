@@ -26,12 +26,25 @@ const closed = (c: Case): Transition => refuse('case_closed', `case ${c.caseId} 
 const notYetDue = (c: Case, now: number) => now < Date.parse(c.slaDueAt)
 
 /**
+ * Escalated cases are the supervisors': once a case has escalated (whatever its status since), only
+ * a supervisor may claim or decide it. Otherwise an analyst, its former holder included, could
+ * give the verdict the workflow waits for from a supervisor. Anyone may still add a note.
+ */
+const supervisorsOnly = (c: Case, actor: Actor, what: 'claim' | 'decide'): Transition | undefined =>
+  c.escalatedAt !== undefined && actor.role !== 'supervisor'
+    ? refuse('supervisor_only', `case ${c.caseId} was escalated at ${c.escalatedAt}: only a supervisor may ${what} it`)
+    : undefined
+
+/**
  * Open or escalated → in_review, held by `actor`. The deadline does not move: the SLA runs to a
- * verdict, not to a claim. An escalated case keeps its raised priority and the supervisor deadline.
+ * verdict, not to a claim. An escalated case keeps its raised priority and the supervisor deadline,
+ * and only a supervisor may claim it.
  */
 export function claim(c: Case, actor: Actor, now: number): Transition {
   if (c.status === 'closed') return closed(c)
   if (actor.role === 'system') return refuse('forbidden', 'the system cannot claim a case')
+  const escalated = supervisorsOnly(c, actor, 'claim')
+  if (escalated) return escalated
   if (c.status === 'in_review') return refuse('already_claimed', `case ${c.caseId} is in review by ${c.assignee}`)
   const takeover = c.assignee !== undefined && c.assignee !== actor.username ? `taken over from ${c.assignee}` : undefined
   return ok(withChange(c, now, { actor, action: 'claimed', to: 'in_review', note: takeover }, { assignee: actor.username }))
@@ -49,12 +62,15 @@ export function addNote(c: Case, actor: Actor, text: string, now: number): Trans
 
 /**
  * In review or escalated → closed with the verdict. The assignee decides; a supervisor may decide
- * any case, including an escalated one nobody claimed. An open case must be claimed first, so
- * every verdict has a holder when it is given.
+ * any case, including an escalated one nobody claimed. An escalated case only a supervisor decides,
+ * even if an analyst held it before its deadline. An open case must be claimed first, so every
+ * verdict has a holder when it is given.
  */
 export function decide(c: Case, actor: Actor, command: DecideCommand, now: number): Transition {
   if (c.status === 'closed') return closed(c)
   if (actor.role === 'system') return refuse('forbidden', 'the system cannot decide a case')
+  const escalated = supervisorsOnly(c, actor, 'decide')
+  if (escalated) return escalated
   const parsed = decideCommandSchema.safeParse(command)
   if (!parsed.success) return err({ code: 'invalid_input', message: 'invalid decision', issues: fromZodError(parsed.error) })
   if (c.status === 'open') return refuse('illegal_transition', `case ${c.caseId} is open: claim it before deciding`)

@@ -85,6 +85,11 @@ function expectInvariants(c: Case): void {
   expect(c.blocked).toBe(count(c.audit, 'blocked') > count(c.audit, 'unblocked'))
   expect(c.notes.length).toBe(count(c.audit, 'noted'))
   expect(labelOf(c) !== undefined).toBe(c.outcome === 'fraud' || c.outcome === 'legitimate')
+  // Escalated cases are the supervisors': nobody else claims or decides one after its escalation.
+  const escalation = c.audit.findIndex((e) => e.action === 'escalated')
+  if (escalation >= 0) {
+    for (const e of c.audit.slice(escalation)) if (e.action === 'claimed' || e.action === 'decided') expect(e.actor.role).toBe('supervisor')
+  }
 }
 
 describe('the audit trail', () => {

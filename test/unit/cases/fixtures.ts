@@ -74,7 +74,7 @@ export const inReview = (): Case => unwrap(claim(opened(), alice, t0 + minute))
 export const escalatedUnclaimed = (): Case => unwrap(escalate(opened(), t0 + 24 * hour, sla))
 /** Claimed by alice, who did not decide before the first deadline. */
 export const escalatedFromReview = (): Case => unwrap(escalate(inReview(), t0 + 24 * hour, sla))
-/** Escalated, then claimed by bob. */
-export const reclaimed = (): Case => unwrap(claim(escalatedUnclaimed(), bob, t0 + 25 * hour))
+/** Claimed by alice, escalated at the first deadline, then taken over by sue (a supervisor). */
+export const reclaimed = (): Case => unwrap(claim(escalatedFromReview(), sue, t0 + 25 * hour))
 export const closedFraud = (): Case => unwrap(decide(inReview(), alice, { outcome: 'fraud', reason: 'cardholder denies it' }, t0 + hour))
 export const closedExpired = (): Case => unwrap(expire(escalatedUnclaimed(), t0 + 24 * hour + 4 * hour))

@@ -87,10 +87,10 @@ describe('claim', () => {
     expect(last(c)).toEqual({ at: iso(t0 + minute), actor: alice, action: 'claimed', from: 'open', to: 'in_review' })
   })
 
-  it('escalated → in_review keeps the raised priority and the supervisor deadline', () => {
+  it('escalated → in_review by a supervisor keeps the raised priority and the supervisor deadline', () => {
     const escalated = escalatedUnclaimed()
-    const c = unwrap(claim(escalated, bob, t0 + 25 * hour))
-    expect(c).toMatchObject({ status: 'in_review', assignee: 'bob', priority: 'medium', slaDueAt: escalated.slaDueAt, escalatedAt: escalated.escalatedAt })
+    const c = unwrap(claim(escalated, sue, t0 + 25 * hour))
+    expect(c).toMatchObject({ status: 'in_review', assignee: 'sue', priority: 'medium', slaDueAt: escalated.slaDueAt, escalatedAt: escalated.escalatedAt })
   })
 
   it('an escalated case claimed by someone else records the takeover', () => {
@@ -104,6 +104,8 @@ describe('claim', () => {
     ['already_claimed', 'a case in review, by its assignee', () => claim(inReview(), alice, t0 + hour)],
     ['case_closed', 'a closed case', () => claim(closedFraud(), bob, t0 + 2 * hour)],
     ['forbidden', 'by the system', () => claim(opened(), robot, t0 + minute)],
+    ['supervisor_only', 'an escalated case, by an analyst', () => claim(escalatedUnclaimed(), bob, t0 + 25 * hour)],
+    ['supervisor_only', 'an escalated case, by the analyst who held it before its deadline', () => claim(escalatedFromReview(), alice, t0 + 25 * hour)],
   ])('refuses with %s: %s', (code, _name, run) => {
     expect(codeOf(run())).toBe(code)
   })
@@ -153,8 +155,7 @@ describe('decide', () => {
   it.each([
     ['a supervisor, on a case someone else holds', inReview, sue, 'in_review'],
     ['a supervisor, on an escalated case nobody claimed', escalatedUnclaimed, sue, 'escalated'],
-    ['the assignee, after the case escalated', escalatedFromReview, alice, 'escalated'],
-    ['the new assignee of an escalated case', reclaimed, bob, 'in_review'],
+    ['the supervisor who took an escalated case over', reclaimed, sue, 'in_review'],
   ] as const)('%s', (_name, make, actor, from) => {
     const c = unwrap(decide(make(), actor, legit, t0 + 26 * hour))
     expect(c).toMatchObject({ status: 'closed', outcome: 'legitimate' })
@@ -164,8 +165,9 @@ describe('decide', () => {
   it.each([
     ['illegal_transition', 'an open case, even by a supervisor', () => decide(opened(), sue, fraud, t0 + minute)],
     ['not_assignee', 'another analyst, in review', () => decide(inReview(), bob, fraud, t0 + hour)],
-    ['not_assignee', 'an analyst, on an escalated case nobody claimed', () => decide(escalatedUnclaimed(), alice, fraud, t0 + 25 * hour)],
-    ['not_assignee', 'the former assignee after a takeover', () => decide(reclaimed(), alice, fraud, t0 + 26 * hour)],
+    ['supervisor_only', 'an analyst, on an escalated case nobody claimed', () => decide(escalatedUnclaimed(), alice, fraud, t0 + 25 * hour)],
+    ['supervisor_only', 'its assignee, once the case escalated', () => decide(escalatedFromReview(), alice, fraud, t0 + 25 * hour)],
+    ['supervisor_only', 'the former assignee after a supervisor took it over', () => decide(reclaimed(), alice, fraud, t0 + 26 * hour)],
     ['case_closed', 'a closed case', () => decide(closedFraud(), sue, legit, t0 + 2 * hour)],
     ['case_closed', 'an expired case', () => decide(closedExpired(), sue, legit, t0 + 30 * hour)],
     ['forbidden', 'by the system', () => decide(inReview(), robot, fraud, t0 + hour)],
@@ -224,7 +226,7 @@ describe('expire', () => {
 
   it('a case claimed after its escalation but not decided expires too', () => {
     const c = unwrap(expire(reclaimed(), t0 + 28 * hour))
-    expect(c).toMatchObject({ status: 'closed', outcome: 'expired', assignee: 'bob' })
+    expect(c).toMatchObject({ status: 'closed', outcome: 'expired', assignee: 'sue' })
   })
 
   it.each([
