@@ -5,6 +5,7 @@ import { MemoryScorer } from '../functions/core/memory-scorer.ts'
 import { compileRuleSet, type CompiledRuleSet } from '../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
 import { advanceStates, trackedEntities, type EntityStates } from '../functions/core/scoring.ts'
+import { singleKey } from '../functions/core/keyring.ts'
 import { eventTime, parseTransactionJson } from '../functions/core/transaction.ts'
 import type { EntityState } from '../functions/core/features/index.ts'
 import { evaluateRules } from '../functions/core/rules/evaluate.ts'
@@ -15,7 +16,7 @@ import { fmt, median, rate, saveResults } from './results.ts'
 import { referenceLines } from './workload.ts'
 
 const records = 100_000
-const key = 'bench-tokenization-key'
+const key = singleKey('bench-tokenization-key')
 
 /** Vigil's scoring path, exactly as the backtest and the scorer run it. */
 function runVigil(ruleSet: CompiledRuleSet, lines: string[]): { ms: number; fired: string[] } {

@@ -7,7 +7,7 @@ import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
 import { createDynamoDbClient, localCredentials, localRegion } from '../functions/aws/clients.ts'
 import { createKinesisClient } from '../functions/aws/kinesis-client.ts'
 import { itemSize } from '../functions/aws/capacity-meter.ts'
-import { tokenizePan } from '../functions/core/pan.ts'
+import { primaryToken, singleKey } from '../functions/core/keyring.ts'
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.ts'
 import { synthesizeApp } from '../local/synthesized.ts'
 import { startPacedProducer } from './paced-producer.ts'
@@ -23,13 +23,13 @@ const warmupSeconds = 3
 const keepUp = 0.95
 /** A p99 lag over this many batching windows counts as unbounded (a backlog growing through the step). */
 const boundedWindows = 3
-const partitionKeyKey = 'bench-partition-key'
+const partitionKeyring = singleKey('bench-partition-key')
 
 /** The reference workload as PutRecords entries, keyed like the producer keys them: by card token. */
 function records(count: number): PutRecordsRequestEntry[] {
   return referenceLines(count).map((line) => {
     const card = (JSON.parse(line) as { card: { pan: string } }).card
-    return { Data: Buffer.from(line), PartitionKey: tokenizePan(card.pan, partitionKeyKey) }
+    return { Data: Buffer.from(line), PartitionKey: primaryToken(card.pan, partitionKeyring) }
   })
 }
 

@@ -1,11 +1,20 @@
+import type { KeyId } from '../functions/core/card-token.ts'
+import { parseKeyring, singleKey, type Keyring } from '../functions/core/keyring.ts'
+
 /**
- * The HMAC key PANs are tokenized with. In AWS it comes from Secrets Manager; on a laptop from
- * VIGIL_TOKENIZATION_KEY, or a fixed development key, which is only fit for sample data: tokens
- * made with it must never be compared with production tokens.
+ * The keys PANs are tokenized with. In AWS they come from Secrets Manager; on a laptop from
+ * VIGIL_TOKENIZATION_KEY (a plain key or a keyring, as the secret holds it), or a fixed development
+ * key, which is public (it is written here) and so only fit for sample data: anyone can recompute
+ * its tokens from card numbers. Its tokens carry the key id `dev`, so they are never mistaken for
+ * a production key's.
  */
+export const developmentKeyId: KeyId = 'dev'
 export const developmentKey = 'vigil-local-development-key'
 
-export function tokenizationKey(env: NodeJS.ProcessEnv = process.env): { key: string; development: boolean } {
-  const key = env.VIGIL_TOKENIZATION_KEY
-  return key ? { key, development: false } : { key: developmentKey, development: true }
+export function tokenizationKeyring(env: NodeJS.ProcessEnv = process.env): { keyring: Keyring; development: boolean } {
+  const secret = env.VIGIL_TOKENIZATION_KEY
+  if (!secret) return { keyring: singleKey(developmentKey, developmentKeyId), development: true }
+  const parsed = parseKeyring(secret)
+  if (!parsed.ok) throw new Error(`VIGIL_TOKENIZATION_KEY is not a tokenization keyring: ${parsed.error.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`)
+  return { keyring: parsed.value, development: false }
 }

@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
-import { tokenizePan } from '../functions/core/pan.ts'
+import { parseKeyring, primaryToken, type Keyring } from '../functions/core/keyring.ts'
 import { generateTraffic, type TrafficEvent } from './traffic/index.ts'
 
 export interface ProducerOptions {
@@ -23,7 +23,7 @@ export interface ProducerOptions {
   readonly speed?: number
   /** Share of transactions in fraud episodes; default 0.03, enough to open cases every few seconds. */
   readonly fraudShare?: number
-  /** The producer's PAN tokenization key, so the partition key is the card token the scorer derives. */
+  /** The producer's PAN tokenization key (a plain key or a keyring), so the partition key is the card token the scorer derives. */
   readonly tokenizationKey: string
   readonly onPut: (count: number) => void
   readonly onError: (error: unknown) => void
@@ -37,6 +37,9 @@ export interface Producer {
 const maxPutRecords = 500
 
 export function startProducer(options: ProducerOptions): Producer {
+  const parsed = parseKeyring(options.tokenizationKey)
+  if (!parsed.ok) throw new Error(`the tokenization key is not a keyring: ${parsed.error.map((i) => `${i.path} ${i.message}`).join('; ')}`)
+  const keyring = parsed.value
   const start = Date.now()
   const speed = options.speed ?? 60
   const events = generateTraffic({ seed: options.seed, start: new Date(start), ratePerSecond: options.ratePerSecond / speed, fraudShare: options.fraudShare ?? 0.03 })
@@ -68,7 +71,7 @@ export function startProducer(options: ProducerOptions): Producer {
     for (let i = 0; i < batch.length; i += maxPutRecords) {
       let entries: PutRecordsRequestEntry[] = batch.slice(i, i + maxPutRecords).map((event) => ({
         Data: Buffer.from(event.line),
-        PartitionKey: partitionKey(event, options.tokenizationKey),
+        PartitionKey: partitionKey(event, keyring),
       }))
       // A producer retries what PutRecords refused (throttling); here at most twice.
       for (let attempt = 0; entries.length > 0 && attempt < 3; attempt++) {
@@ -96,9 +99,9 @@ export function startProducer(options: ProducerOptions): Producer {
   }
 }
 
-function partitionKey(event: TrafficEvent, key: string): string {
+function partitionKey(event: TrafficEvent, keyring: Keyring): string {
   const card = event.transaction?.card as { pan?: string; token?: string } | undefined
-  if (card?.pan) return tokenizePan(card.pan, key)
+  if (card?.pan) return primaryToken(card.pan, keyring)
   if (card?.token) return card.token
   // A malformed line: never the raw text (it may hold a PAN); its hash spreads them over shards.
   return event.line ? createHash('sha256').update(event.line).digest('base64url') : randomUUID()

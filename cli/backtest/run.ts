@@ -3,9 +3,24 @@ import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
 import type { Issue } from '../../functions/core/result.ts'
 import type { CompiledRuleSet } from '../../functions/core/rules/compile.ts'
 import { emptyTally, tallyDecision, type StatsTally } from '../../functions/core/rules/stats.ts'
-import { eventTime, parseTransactionJson, type TokenizationKey, type Transaction } from '../../functions/core/transaction.ts'
+import { keyIdOf, type KeyId } from '../../functions/core/card-token.ts'
+import type { Keyring } from '../../functions/core/keyring.ts'
+import { eventTime, parseTransactionJson, type Transaction } from '../../functions/core/transaction.ts'
 import { RecentIds } from './recent-ids.ts'
 import { ReorderBuffer } from './reorder-buffer.ts'
+
+/** The replay met a card tokenized with a key it was told to refuse. */
+export class RefusedKeyError extends Error {
+  readonly code = 'refused_key'
+  readonly line: number
+  readonly keyId: KeyId
+  constructor(line: number, keyId: KeyId) {
+    super(`line ${line}: a card number (or a token) under the key "${keyId}"`)
+    this.name = 'RefusedKeyError'
+    this.line = line
+    this.keyId = keyId
+  }
+}
 
 /** An input line that was not scored, with its 1-based line number and why. */
 export interface Reject {
@@ -16,7 +31,10 @@ export interface Reject {
 
 export interface BacktestOptions {
   ruleSet: CompiledRuleSet
-  key: TokenizationKey
+  /** Tokenizes the history's PANs; its tokens may be under any key, live or retired. */
+  keyring: Keyring
+  /** A key whose tokens stop the replay (the public development key, unless allowed). */
+  refusedKeyId?: KeyId
   lines: AsyncIterable<string>
   labels?: ReadonlyMap<string, boolean>
   /** How many records may wait to be put in event-time order; bounds memory. */
@@ -46,7 +64,7 @@ export interface BacktestReport {
  * `decidedAt` is the event time, so two runs over the same history diff cleanly.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
-  const { ruleSet, key, labels, onDecision, onReject, onProgress } = options
+  const { ruleSet, keyring, refusedKeyId, labels, onDecision, onReject, onProgress } = options
   const scorer = new MemoryScorer(ruleSet)
   const tally = emptyTally(ruleSet.rules)
   const buffer = new ReorderBuffer<Transaction>(options.reorderCapacity)
@@ -65,12 +83,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     lines++
     onProgress?.(lines)
     if (text.trim() === '') continue
-    const parsed = parseTransactionJson(text, key)
+    const parsed = parseTransactionJson(text, keyring, { tokensUnderAnyKey: true })
     if (!parsed.ok) {
       rejected++
       await onReject({ line: lines, code: parsed.error.code, issues: parsed.error.issues })
       continue
     }
+    if (refusedKeyId !== undefined && keyIdOf(parsed.value.card.token) === refusedKeyId) throw new RefusedKeyError(lines, refusedKeyId)
     const time = eventTime(parsed.value)
     if (recent.seen(parsed.value.transactionId, time)) {
       duplicates++

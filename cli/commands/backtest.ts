@@ -2,17 +2,17 @@ import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { durationSchema } from '../../functions/core/features/definition.ts'
 import { summarize } from '../../functions/core/rules/stats.ts'
-import { runBacktest } from '../backtest/run.ts'
+import { RefusedKeyError, runBacktest } from '../backtest/run.ts'
 import { formatSummary } from '../backtest/summary.ts'
 import { JsonlWriter, readLines } from '../jsonl.ts'
 import { readLabels } from '../labels.ts'
 import { ProgressBar } from '../progress.ts'
 import { formatIssues, loadRuleSet } from '../rule-set-file.ts'
-import { tokenizationKey } from '../tokenization-key.ts'
+import { developmentKeyId, tokenizationKeyring } from '../tokenization-key.ts'
 import { UsageError } from '../usage-error.ts'
 
 export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE] [--rejects FILE]
-                [--reorder N] [--dedupe-window DURATION] [--json]
+                [--reorder N] [--dedupe-window DURATION] [--allow-development-key] [--json]
 
 Replays a JSONL transaction history through the scoring core in event-time order and writes one
 decision per valid line to --out, and each invalid or duplicate line (line number and reasons) to
@@ -20,7 +20,12 @@ decision per valid line to --out, and each invalid or duplicate line (line numbe
 reports precision and recall per rule and overall. --reorder bounds how many records wait to be
 put in event-time order (default 10000); a transaction id repeated within --dedupe-window of event
 time (default 24h) is a producer duplicate and is decided once. Memory is bounded by these two and
-by the number of entities, not by the length of the history. --json prints the summary as JSON.`
+by the number of entities, not by the length of the history. --json prints the summary as JSON.
+
+Card numbers are tokenized with VIGIL_TOKENIZATION_KEY (a key, or a keyring as the secret holds
+it). Without it, a card number stops the run: its token under the public development key would be
+recomputable by anyone and match no production token. --allow-development-key accepts that, for
+sample data. Tokens in the history are taken as they are, under whichever key made them.`
 
 export async function backtest(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -34,6 +39,7 @@ export async function backtest(args: string[]): Promise<number> {
       reorder: { type: 'string', default: '10000' },
       'dedupe-window': { type: 'string', default: '24h' },
       json: { type: 'boolean', default: false },
+      'allow-development-key': { type: 'boolean', default: false },
     },
   })
   if (!values.rules || !values.input || !values.out) throw new UsageError('backtest needs --rules, --input and --out', backtestUsage)
@@ -49,8 +55,9 @@ export async function backtest(args: string[]): Promise<number> {
   }
   const labels = values.labels ? await readLabels(values.labels) : undefined
   const rejectsPath = values.rejects ?? `${values.out.replace(/\.jsonl$/, '')}.rejects.jsonl`
-  const { key, development } = tokenizationKey()
-  if (development) process.stderr.write('note: VIGIL_TOKENIZATION_KEY is not set; PANs are tokenized with the development key\n')
+  const { keyring, development } = tokenizationKeyring()
+  const allowDevelopmentKey = values['allow-development-key']
+  if (development && allowDevelopmentKey) process.stderr.write('note: VIGIL_TOKENIZATION_KEY is not set; card numbers are tokenized with the public development key\n')
 
   const { lines, stream } = readLines(values.input)
   const size = (await stat(values.input)).size
@@ -58,19 +65,31 @@ export async function backtest(args: string[]): Promise<number> {
   const decisions = new JsonlWriter(values.out)
   const rejects = new JsonlWriter(rejectsPath)
   const started = performance.now()
-  const report = await runBacktest({
-    ruleSet: ruleSet.value,
-    key,
-    lines,
-    labels,
-    reorderCapacity,
-    dedupeHorizonMs: dedupeWindow.data,
-    onDecision: (decision) => decisions.write(decision),
-    onReject: (reject) => rejects.write(reject),
-    onProgress: (read) => progress.update(stream.bytesRead, read),
-  })
-  await Promise.all([decisions.close(), rejects.close()])
-  progress.done()
+  let report
+  try {
+    report = await runBacktest({
+      ruleSet: ruleSet.value,
+      keyring,
+      ...(development && !allowDevelopmentKey ? { refusedKeyId: developmentKeyId } : {}),
+      lines,
+      labels,
+      reorderCapacity,
+      dedupeHorizonMs: dedupeWindow.data,
+      onDecision: (decision) => decisions.write(decision),
+      onReject: (reject) => rejects.write(reject),
+      onProgress: (read) => progress.update(stream.bytesRead, read),
+    })
+  } catch (error) {
+    if (!(error instanceof RefusedKeyError)) throw error
+    process.stderr.write(
+      `${values.input}: ${error.message}, and VIGIL_TOKENIZATION_KEY is not set: card numbers would be tokenized with the public development key. ` +
+        'Set VIGIL_TOKENIZATION_KEY, or pass --allow-development-key for sample data.\n',
+    )
+    return 1
+  } finally {
+    await Promise.all([decisions.close(), rejects.close()])
+    progress.done()
+  }
   const seconds = (performance.now() - started) / 1000
   const summary = summarize(report.tally)
   if (values.json) {

@@ -1,5 +1,3 @@
-import { createHmac } from 'node:crypto'
-
 /** Luhn (mod 10) check over a string of digits. */
 export function luhnValid(digits: string): boolean {
   let sum = 0
@@ -14,14 +12,6 @@ export function luhnValid(digits: string): boolean {
     double = !double
   }
   return sum % 10 === 0
-}
-
-/**
- * A keyed HMAC, not a plain hash: the PAN space is small enough (BIN + 9 digits + check digit) to
- * brute-force an unkeyed SHA-256 in hours. Deterministic, so the token works as an entity key.
- */
-export function tokenizePan(pan: string, key: string | Uint8Array): string {
-  return createHmac('sha256', key).update(pan).digest('base64url')
 }
 
 const digitRun = /\d{12,}/g

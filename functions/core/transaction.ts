@@ -1,6 +1,8 @@
 import * as z from 'zod'
+import { cardTokenSchema, keyIdOf } from './card-token.ts'
 import { fromZodError } from './issues.ts'
-import { luhnValid, tokenizePan } from './pan.ts'
+import { cardTokens, isLive, type Keyring } from './keyring.ts'
+import { luhnValid } from './pan.ts'
 import { err, ok, type Issue, type Result } from './result.ts'
 
 const knownCurrencies = new Set(Intl.supportedValuesOf('currency'))
@@ -25,14 +27,19 @@ const common = {
   location: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
 }
 
-const token = z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be base64url')
-
-/** The card as it is kept: never a PAN, only its keyed token, BIN and last four. */
+/** A card a producer tokenized: never a PAN, only its keyed token, BIN and last four. */
 export const tokenizedCardSchema = z.strictObject({
-  token,
+  token: cardTokenSchema,
   bin: z.string().regex(/^\d{6}$/).optional(),
   last4: z.string().regex(/^\d{4}$/).optional(),
 })
+
+/**
+ * The card as it is kept. `aliases`: while a second key is live, the card's token under it, so
+ * list membership (rules/evaluate.ts) and entity history can find a card known under either key.
+ * Only a PAN gives aliases: a token cannot be re-keyed.
+ */
+export const cardSchema = tokenizedCardSchema.extend({ aliases: z.array(cardTokenSchema).max(1).optional() })
 
 const wireCardSchema = z.union(
   [
@@ -57,31 +64,42 @@ export const wireTransactionSchema = z.object({ ...common, card: wireCardSchema 
 const wireTransactionParser = z.compile(wireTransactionSchema)
 
 /** A transaction after parsing: the PAN replaced by its token. Everything downstream uses this. */
-export const transactionSchema = z.object({ ...common, card: tokenizedCardSchema })
+export const transactionSchema = z.object({ ...common, card: cardSchema })
 
 export type WireTransaction = z.input<typeof wireTransactionSchema>
 export type Transaction = z.infer<typeof transactionSchema>
 export type Channel = Transaction['channel']
-
-/** The HMAC key for PAN tokenization; a secret in the cloud, a generated key locally. */
-export type TokenizationKey = string | Uint8Array
 
 export interface TransactionError {
   code: 'invalid_json' | 'invalid_transaction'
   issues: Issue[]
 }
 
-export function parseTransaction(input: unknown, key: TokenizationKey): Result<Transaction, TransactionError> {
+export interface ParseOptions {
+  /**
+   * Accept a token under any key id, not only a live one. For a replay of history (the backtest),
+   * whose tokens were made with the keys live then; the scorer refuses them, as they can match no
+   * card it knows.
+   */
+  readonly tokensUnderAnyKey?: boolean
+}
+
+export function parseTransaction(input: unknown, keyring: Keyring, options: ParseOptions = {}): Result<Transaction, TransactionError> {
   const parsed = wireTransactionParser.safeParse(input)
   if (!parsed.success) return err({ code: 'invalid_transaction', issues: fromZodError(parsed.error) })
   const txn = parsed.data
   const { card } = txn
-  if (!('pan' in card)) return ok(txn as Transaction)
+  if (!('pan' in card)) {
+    if (options.tokensUnderAnyKey || isLive(keyring, keyIdOf(card.token))) return ok(txn as Transaction)
+    const live = Object.keys(keyring.keys).join(', ')
+    return err({ code: 'invalid_transaction', issues: [{ path: 'card.token', message: `is not under a live key (${live}): it can match no card` }] })
+  }
   // zod returned a fresh object, so replacing its card in place copies nothing and drops the PAN.
-  return ok(Object.assign(txn, { card: { token: tokenizePan(card.pan, key), bin: card.pan.slice(0, 6), last4: card.pan.slice(-4) } }))
+  const { token, aliases } = cardTokens(card.pan, keyring)
+  return ok(Object.assign(txn, { card: { token, ...(aliases.length > 0 ? { aliases } : {}), bin: card.pan.slice(0, 6), last4: card.pan.slice(-4) } }))
 }
 
-export function parseTransactionJson(text: string, key: TokenizationKey): Result<Transaction, TransactionError> {
+export function parseTransactionJson(text: string, keyring: Keyring, options: ParseOptions = {}): Result<Transaction, TransactionError> {
   let input: unknown
   try {
     input = JSON.parse(text)
@@ -89,7 +107,7 @@ export function parseTransactionJson(text: string, key: TokenizationKey): Result
     // V8's message quotes the input, which may hold a PAN; the position is all a producer needs.
     return err({ code: 'invalid_json', issues: [{ path: '', message: 'is not valid JSON' }] })
   }
-  return parseTransaction(input, key)
+  return parseTransaction(input, keyring, options)
 }
 
 /** Event time in epoch milliseconds; the only clock the core knows. */

@@ -8,6 +8,8 @@ export const scorerConfigSchema = z.object({
   [tableSchemas.rules.envVar]: z.string().min(1),
   [tableSchemas.quarantine.envVar]: z.string().min(1),
   VIGIL_TOKENIZATION_SECRET_ARN: z.string().min(1).optional(),
+  // The secret's version the scorer reads, pinned by the deploy (./tokenization-key.ts).
+  VIGIL_TOKENIZATION_SECRET_VERSION: z.string().min(1).max(256).optional(),
   VIGIL_TOKENIZATION_KEY: z.string().min(16).optional(),
   VIGIL_ESCALATION_STATE_MACHINE_ARN: z.string().min(1).optional(),
   VIGIL_RULES_REFRESH_SECONDS: z.coerce.number().positive().default(5),

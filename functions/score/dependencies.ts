@@ -10,10 +10,12 @@ import { LoggedEscalation, StepFunctionsEscalation } from '../aws/escalation.ts'
 import { DynamoQuarantineStore } from '../aws/quarantine-store.ts'
 import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
 import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
+import { parseKeyring } from '../core/keyring.ts'
 import { scorerConfigSchema, type ScorerConfig } from './config.ts'
 import type { ScorerDeps } from './process-batch.ts'
+import { TokenizationKeyError } from './tokenization-key.ts'
 
-export type ScorerAdapters = Omit<ScorerDeps, 'tokenizationKey'>
+export type ScorerAdapters = Omit<ScorerDeps, 'keyring'>
 
 interface AdapterOptions {
   dynamo?: DynamoDBClient
@@ -21,7 +23,7 @@ interface AdapterOptions {
   meter?: CapacityMeter
 }
 
-/** Builds the scorer's adapters from its settings: once per Lambda container. The key comes per invocation (./tokenization-key.ts). */
+/** Builds the scorer's adapters from its settings: once per Lambda container. The keyring comes per invocation (./tokenization-key.ts). */
 export function scorerAdapters(config: ScorerConfig, logger: Logger, options: AdapterOptions = {}): ScorerAdapters {
   const dynamo = options.dynamo ?? dynamoDbClient()
   const meter = options.meter
@@ -45,5 +47,7 @@ export function scorerAdapters(config: ScorerConfig, logger: Logger, options: Ad
 export function scorerDependencies(env: Record<string, string | undefined>, logger: Logger, options: AdapterOptions = {}): ScorerDeps {
   const config = scorerConfigSchema.parse(env)
   if (!config.VIGIL_TOKENIZATION_KEY) throw new Error('set VIGIL_TOKENIZATION_KEY: outside the Lambda handler the key is not read from Secrets Manager')
-  return { ...scorerAdapters(config, logger, options), tokenizationKey: config.VIGIL_TOKENIZATION_KEY }
+  const keyring = parseKeyring(config.VIGIL_TOKENIZATION_KEY)
+  if (!keyring.ok) throw new TokenizationKeyError('VIGIL_TOKENIZATION_KEY', keyring.error)
+  return { ...scorerAdapters(config, logger, options), keyring: keyring.value }
 }

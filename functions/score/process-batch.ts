@@ -5,7 +5,8 @@ import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
 import { err, type Issue, type Result } from '../core/result.ts'
-import { eventTime, parseTransactionJson, type TokenizationKey, type Transaction, type TransactionError } from '../core/transaction.ts'
+import type { Keyring } from '../core/keyring.ts'
+import { eventTime, parseTransactionJson, type Transaction, type TransactionError } from '../core/transaction.ts'
 import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource, RuleStatsPort } from './ports.ts'
 import { settleAll } from './settle-all.ts'
 
@@ -33,7 +34,8 @@ export interface ScorerDeps {
   quarantine: QuarantineStore
   escalation: EscalationPort
   ruleStats: RuleStatsPort
-  tokenizationKey: TokenizationKey
+  /** The live PAN tokenization keys (functions/score/tokenization-key.ts). */
+  keyring: Keyring
   /** The clock, read once per batch: the core never reads it. */
   now: () => Date
 }
@@ -95,7 +97,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const rawIndex: number[] = []
   const quarantine: Array<{ index: number; entry: QuarantineEntry; code: QuarantineCode }> = []
   records.forEach((record, index) => {
-    const parsed = parseRecord(record, deps.tokenizationKey)
+    const parsed = parseRecord(record, deps.keyring)
     if (parsed.ok) {
       valid.push({ position: record.position, txn: parsed.value })
       rawIndex.push(index)
@@ -195,9 +197,9 @@ async function commitEntity(write: EntityWrite, store: EntityStore, ruleSet: Bat
 const countBefore = (rawIndex: readonly number[], index: number) => rawIndex.filter((i) => i < index).length
 
 /** A record's transaction, or why it has none: its defect, else what the parser refused. */
-export function parseRecord(record: StreamRecord, key: TokenizationKey): Result<Transaction, { code: QuarantineCode; issues: Issue[] }> {
+export function parseRecord(record: StreamRecord, keyring: Keyring): Result<Transaction, { code: QuarantineCode; issues: Issue[] }> {
   if (record.defect) return err({ code: record.defect.code, issues: [{ path: '', message: record.defect.message }] })
-  return parseTransactionJson(record.data, key)
+  return parseTransactionJson(record.data, keyring)
 }
 
 /** Kinesis's own limit; a key from a KPL aggregate's table can be far longer, and the entry must fit one item. */

@@ -1,61 +1,113 @@
 /**
- * The PAN HMAC key for each invocation, on `context.tokenizationKey`.
+ * The PAN tokenization keyring for each invocation, on `context.keyring`.
  *
- * In AWS it is a Secrets Manager secret read through middy's secrets-manager middleware: fetched
- * at cold start (prefetch), kept in middy's cache and fetched again once `cacheExpiryMs` has
- * passed, so a changed secret reaches every warm container within that time without a deploy.
- * On a laptop and in tests it is the plain VIGIL_TOKENIZATION_KEY.
+ * In AWS it is a Secrets Manager secret read at an exact version: VIGIL_TOKENIZATION_SECRET_VERSION,
+ * a version id (a UUID) or a staging label (default AWSCURRENT), set from the CDK context
+ * `vigil:tokenizationKeyVersion`. It is fetched once per container, at cold start, and never again:
+ * every container of a deployment tokenizes with the same keys, and a new key reaches the scorer by
+ * a deploy that names the new version, never by a cache expiring container by container (middy's
+ * secrets-manager middleware cannot name a version, hence this one). Pin a version id in every
+ * stage that matters: with the AWSCURRENT default, a secret changed outside a deploy reaches only
+ * the containers started after it (and raises the change alarm, lib/tokenization-secret.ts).
+ * On a laptop and in tests the keyring is the plain VIGIL_TOKENIZATION_KEY.
  *
- * Changing the key changes every card's token: a card's history (its entity aggregates, lists and
- * labels) stays under the old token and the card starts again from nothing under the new one. So
- * the key is never rotated on a schedule; re-keying is a migration that needs key versions (a key
- * id beside each token, both keys read during the change-over), which does not exist yet.
+ * The secret is a keyring (core/keyring.ts): `{"primary":"k2","keys":{"k1":"…","k2":"…"}}`, or a
+ * plain string, which is the single key `k1` (every secret written before key ids existed). Tokens
+ * carry their key id (`k2_…`, core/card-token.ts).
+ *
+ * Changing keys, without losing the cards' lists:
+ * 1. Put a new version holding both keys, the old still primary, under a label of its own so
+ *    AWSCURRENT readers do not see it yet:
+ *    `aws secretsmanager put-secret-value --secret-id <arn> --version-stages VIGIL_NEXT
+ *    --secret-string '{"primary":"k1","keys":{"k1":"<old>","k2":"<new>"}}'`; deploy with
+ *    `-c vigil:tokenizationKeyVersion=<its VersionId>`. Tokens under k2 are now accepted.
+ * 2. Put a version with `"primary":"k2"` and deploy with its VersionId. New tokens are k2; a card
+ *    listed under k1 is still listed (its k1 token is computed beside, core/card-lists.ts), and a
+ *    listed card that comes back is blocked and listed again under k2 by its case.
+ * 3. After the longest window of the rule set (30 days for the default rules) and once the k1 list
+ *    items that matter have been re-listed, put a version with k2 alone and deploy with it.
+ * Each put raises the change alarm; expect it. Entity history does NOT follow the change-over: at
+ * step 2 every card's aggregates start again under its k2 token (its k1 state stays until its TTL).
+ * Scoring reads one token's state per card; reading the other key's state when the new one has none
+ * would need the store's "item must not exist" write to start from another item's state and
+ * high-water marks (functions/core/stream/batch.ts), which is left for a follow-up.
  */
-import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
+import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import type { Context } from 'aws-lambda'
 import type { MiddlewareObj } from '@middy/core'
-import secretsManager from '@middy/secrets-manager'
-import type { TokenizationKey } from '../core/transaction.ts'
+import { parseKeyring, type Keyring } from '../core/keyring.ts'
+import type { Issue } from '../core/result.ts'
 import type { ScorerConfig } from './config.ts'
 
-export const defaultKeyCacheMs = 5 * 60_000
-
-export type KeyedContext = Context & { tokenizationKey?: unknown }
+export type KeyedContext = Context & { keyring?: Keyring }
 
 export interface TokenizationKeyOptions {
-  /** How long a fetched secret is used before it is fetched again. */
-  readonly cacheExpiryMs?: number
   /** The Secrets Manager client's settings (an emulator's endpoint in tests). */
   readonly awsClientOptions?: SecretsManagerClientConfig
 }
 
-type Source = Pick<ScorerConfig, 'VIGIL_TOKENIZATION_SECRET_ARN' | 'VIGIL_TOKENIZATION_KEY'>
+type Source = Pick<ScorerConfig, 'VIGIL_TOKENIZATION_SECRET_ARN' | 'VIGIL_TOKENIZATION_SECRET_VERSION' | 'VIGIL_TOKENIZATION_KEY'>
+
+/** The version a deploy pins: a VersionId is a UUID; anything else is a staging label. */
+export function secretVersion(version = 'AWSCURRENT'): { VersionId: string } | { VersionStage: string } {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(version) ? { VersionId: version } : { VersionStage: version }
+}
+
+export class TokenizationKeyError extends Error {
+  readonly code = 'invalid_tokenization_key'
+  readonly issues: Issue[]
+  constructor(where: string, issues: Issue[]) {
+    // The issues name paths and rules, never the secret's text.
+    super(`${where} is not a tokenization keyring: ${issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`)
+    this.name = 'TokenizationKeyError'
+    this.issues = issues
+  }
+}
+
+function keyringFrom(text: string | undefined, where: string): Keyring {
+  const parsed = parseKeyring(text ?? '')
+  if (!parsed.ok) throw new TokenizationKeyError(where, parsed.error)
+  return parsed.value
+}
 
 export function tokenizationKeyMiddleware(config: Source, options: TokenizationKeyOptions = {}): MiddlewareObj<unknown, unknown, Error, KeyedContext> {
   const secretArn = config.VIGIL_TOKENIZATION_SECRET_ARN
   if (secretArn) {
-    return secretsManager({
-      fetchData: { tokenizationKey: secretArn },
-      cacheKey: `vigil-tokenization-key:${secretArn}`,
-      cacheExpiry: options.cacheExpiryMs ?? defaultKeyCacheMs,
-      setToContext: true,
-      // Not traced: middy traces only a client it creates per invocation, which gives up the
-      // fetch at cold start; one call per container every few minutes is not worth that.
-      ...(options.awsClientOptions ? { awsClientOptions: options.awsClientOptions } : {}),
-    }) as MiddlewareObj<unknown, unknown, Error, KeyedContext>
+    // Not traced: one call per container is not worth a traced client per invocation.
+    const client = new SecretsManagerClient(options.awsClientOptions ?? {})
+    const version = secretVersion(config.VIGIL_TOKENIZATION_SECRET_VERSION)
+    const where = `secret version ${Object.values(version)[0]}`
+    const fetch = async (): Promise<Keyring> => {
+      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn, ...version }))
+      return keyringFrom(SecretString, where)
+    }
+    // Fetched at cold start, outside the first invocation's time; a failed fetch is retried by the
+    // next invocation rather than kept.
+    let keyring: Promise<Keyring> | undefined = fetch()
+    keyring.catch(() => undefined)
+    return {
+      before: async (request) => {
+        keyring ??= fetch()
+        try {
+          request.context.keyring = await keyring
+        } catch (error) {
+          keyring = undefined
+          throw error
+        }
+      },
+    }
   }
-  const plain = config.VIGIL_TOKENIZATION_KEY
-  if (!plain) throw new Error('set VIGIL_TOKENIZATION_SECRET_ARN (AWS) or VIGIL_TOKENIZATION_KEY (local): PANs cannot be tokenized without a key')
+  if (!config.VIGIL_TOKENIZATION_KEY) throw new Error('set VIGIL_TOKENIZATION_SECRET_ARN (AWS) or VIGIL_TOKENIZATION_KEY (local): PANs cannot be tokenized without a key')
+  const plain = keyringFrom(config.VIGIL_TOKENIZATION_KEY, 'VIGIL_TOKENIZATION_KEY')
   return {
     before: (request) => {
-      request.context.tokenizationKey = plain
+      request.context.keyring = plain
     },
   }
 }
 
-/** The key the middleware put on the context; a secret that is not a long enough string is refused. */
-export function tokenizationKeyOf(context: KeyedContext): TokenizationKey {
-  const key = context.tokenizationKey
-  if (typeof key !== 'string' || key.length < 16) throw new Error('the tokenization secret is not a string of at least 16 characters')
-  return key
+/** The keyring the middleware put on the context. */
+export function keyringOf(context: KeyedContext): Keyring {
+  if (!context.keyring) throw new Error('no tokenization keyring on the context: is tokenizationKeyMiddleware in use?')
+  return context.keyring
 }

@@ -18,7 +18,7 @@ import { LocalStateMachine, serveStepFunctions } from '../../local/state-machine
 import { deriveSeed, Random } from '../../local/traffic/random.ts'
 import { uniqueName } from '../support/emulators.ts'
 import { compiled, defaultRuleSet } from '../support/scenario.ts'
-import { testKey } from '../support/transactions.ts'
+import { testKeySecret } from '../support/transactions.ts'
 import { faultKinds, startFaultProxy, type FaultKind, type FaultProxy, type Service } from './fault-proxy.ts'
 import { groundTruthOf } from './ground-truth.ts'
 import { tally, type Tally } from './invariants.ts'
@@ -94,7 +94,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     const pool = startLambdaPool({
       ...tableEnvironment(tables),
-      VIGIL_TOKENIZATION_KEY: testKey,
+      VIGIL_TOKENIZATION_KEY: testKeySecret,
       VIGIL_ESCALATION_STATE_MACHINE_ARN: machine.arn,
       VIGIL_RULES_REFRESH_SECONDS: '1',
       AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.url,

@@ -5,7 +5,7 @@ import { tableEnvironment } from '../../local/emulators.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { scorerFixture } from '../support/scorer.ts'
 import { history } from '../support/scenario.ts'
-import { testKey } from '../support/transactions.ts'
+import { testKeySecret } from '../support/transactions.ts'
 
 const aws = useEmulators()
 
@@ -26,7 +26,7 @@ afterEach(() => {
 describe('the deployed handler (middy, Powertools) on the emulators', () => {
   it('scores a Kinesis event, answers a partial batch response and emits EMF metrics without the PAN', async () => {
     const fixture = await scorerFixture(aws)
-    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(fixture.names), VIGIL_TOKENIZATION_KEY: testKey })) vi.stubEnv(name, value)
+    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(fixture.names), VIGIL_TOKENIZATION_KEY: testKeySecret })) vi.stubEnv(name, value)
     const { handler } = await import('../../functions/score/handler.ts')
 
     const burst = history('2026-11-24T10:00:00Z', [0, 1, 2, 3].map((m) => ({ at: m, amount: 100, merchant: { id: `m-${m}` } })))

@@ -21,7 +21,7 @@ import { scanTable } from './scan.ts'
 import { uniqueName } from './emulators.ts'
 import { KinesisPoller } from './kinesis-poller.ts'
 import { defaultRuleSet } from './scenario.ts'
-import { testKey } from './transactions.ts'
+import { testKey, testKeySecret } from './transactions.ts'
 
 export const fixedNow = new Date('2026-11-24T12:00:00.000Z')
 
@@ -44,7 +44,7 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
   await createStream(aws.kinesis, streamName, options.shards ?? 1)
   await publishRuleSet(aws.dynamo, names.rules, defaultRuleSet(), fixedNow)
   const escalation = new RecordingEscalation()
-  const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKey, VIGIL_RULES_REFRESH_SECONDS: String(options.rulesRefreshSeconds ?? 5) }
+  const env = { ...tableEnvironment(names), VIGIL_TOKENIZATION_KEY: testKeySecret, VIGIL_RULES_REFRESH_SECONDS: String(options.rulesRefreshSeconds ?? 5) }
   const deps: ScorerDeps = {
     ...scorerDependencies(env, new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo }),
     escalation,

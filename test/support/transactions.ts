@@ -1,3 +1,4 @@
+import { singleKey } from '../../functions/core/keyring.ts'
 import type { WireTransaction } from '../../functions/core/transaction.ts'
 
 /** The issue's reference transaction; tests override what they exercise. */
@@ -15,7 +16,9 @@ export const wireExample = (overrides: Partial<WireTransaction> = {}): WireTrans
   ...overrides,
 })
 
-export const testKey = 'test-tokenization-key'
+/** The tests' tokenization key as a secret holds it (VIGIL_TOKENIZATION_KEY), and as the keyring it is. */
+export const testKeySecret = 'test-tokenization-key'
+export const testKey = singleKey(testKeySecret)
 
 /** Appends the Luhn check digit to a digit string. */
 export function withLuhnDigit(body: string): string {

@@ -1,9 +1,18 @@
-import type { FeatureDefinition } from '../features/definition.ts'
+import { featureDefinitionSchema, type FeatureDefinition, type FeatureValues } from '../features/definition.ts'
 import { planFeatures, type FeaturePlan } from '../features/index.ts'
 import { fromZodError } from '../issues.ts'
 import { err, ok, type Issue, type Result } from '../result.ts'
-import { compileExpression, type ExpressionContext, type ExpressionReads } from './expression.ts'
-import { ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleSetInput } from './rule-set.ts'
+import type { Transaction } from '../transaction.ts'
+import { compileExpression, scopedEnvironment, type ExpressionContext, type ExpressionReads, type ExpressionScope } from './expression.ts'
+import { ruleIdSchema, ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleSetInput } from './rule-set.ts'
+import { featureCelType, toCelContext } from './value-types.ts'
+
+/** What a rule is evaluated against: the transaction and features as scoring has them. */
+export interface RuleInput {
+  txn: Transaction
+  features: FeatureValues
+  lists: Record<string, ReadonlySet<string>>
+}
 
 export interface CompiledRule {
   id: string
@@ -12,7 +21,7 @@ export interface CompiledRule {
   score: number
   action: RuleAction | undefined
   tags: readonly string[]
-  evaluate: (context: ExpressionContext) => unknown
+  evaluate: (input: RuleInput) => unknown
   reads: ExpressionReads
 }
 
@@ -39,31 +48,51 @@ export interface RuleSetError {
   issues: RuleSetIssue[]
 }
 
+/**
+ * Validates and compiles a rule set, reporting every problem at once: the schema's issues and,
+ * for every rule whose condition can be read, that condition's (so a bad threshold does not hide
+ * a type error three rules down).
+ */
 export function compileRuleSet(input: RuleSetInput | unknown): Result<CompiledRuleSet, RuleSetError> {
   const parsed = ruleSetSchema.safeParse(input)
-  if (!parsed.success) return err({ code: 'invalid_rule_set', issues: fromZodError(parsed.error) })
-  const set = parsed.data
-  const scope = { features: new Set(set.features.map((f) => f.name)), lists: new Set(Object.keys(set.lists)) }
-  const issues: RuleSetIssue[] = []
+  const issues: RuleSetIssue[] = parsed.success ? [] : fromZodError(parsed.error)
+  const { features, lists, rules: sourceRules } = parsed.success
+    ? { features: parsed.data.features, lists: Object.keys(parsed.data.lists), rules: parsed.data.rules.map((rule, index) => ({ rule, index })) }
+    : readable(input)
+  const scope: ExpressionScope = { features: new Map(features.map((f) => [f.name, featureCelType(f)])), lists: new Set(lists) }
+  const environment = scopedEnvironment(scope)
+  const intFeatures = features.filter((f) => featureCelType(f) === 'int').map((f) => f.name)
+  // One conversion per evaluation of the set, shared by its rules (evaluate.ts builds one input per transaction).
+  const contexts = new WeakMap<RuleInput, ExpressionContext>()
+  const contextOf = (input: RuleInput): ExpressionContext => {
+    let context = contexts.get(input)
+    if (!context) contexts.set(input, (context = toCelContext(input.txn, input.features, intFeatures, input.lists)))
+    return context
+  }
   const rules: CompiledRule[] = []
-  set.rules.forEach((rule, index) => {
-    const compiled = compileExpression(rule.when, scope)
+  sourceRules.forEach(({ rule, index }) => {
+    const compiled = compileExpression(rule.when, scope, environment)
     if (!compiled.ok) {
-      const { message, line, column } = compiled.error
-      issues.push({ path: `rules[${index}].when`, ruleId: rule.id, line, column, message: `${message} (line ${line}, column ${column})` })
+      for (const { message, line, column } of compiled.error) {
+        issues.push({ path: `rules[${index}].when`, ...(rule.id === undefined ? {} : { ruleId: rule.id }), line, column, message: `${message} (line ${line}, column ${column})` })
+      }
       return
     }
+    if (!parsed.success) return
+    const full = parsed.data.rules[index]!
     rules.push({
-      id: rule.id,
-      description: rule.description,
-      mode: rule.mode,
-      score: rule.score ?? 0,
-      action: rule.action,
-      tags: rule.tags ?? [],
-      ...compiled.value,
+      id: full.id,
+      description: full.description,
+      mode: full.mode,
+      score: full.score ?? 0,
+      action: full.action,
+      tags: full.tags ?? [],
+      evaluate: (input) => compiled.value.evaluate(contextOf(input)),
+      reads: compiled.value.reads,
     })
   })
-  if (issues.length > 0) return err({ code: 'invalid_rule_set', issues })
+  if (!parsed.success || issues.length > 0) return err({ code: 'invalid_rule_set', issues })
+  const set = parsed.data
   return ok({
     version: set.version,
     thresholds: set.thresholds,
@@ -73,4 +102,28 @@ export function compileRuleSet(input: RuleSetInput | unknown): Result<CompiledRu
     lists: Object.fromEntries(Object.entries(set.lists).map(([name, values]) => [name, new Set(values)])),
     rules,
   })
+}
+
+interface Readable {
+  features: FeatureDefinition[]
+  lists: string[]
+  rules: Array<{ rule: { id: string | undefined; when: string }; index: number }>
+}
+
+/** What can still be checked of a rule set the schema refused: the conditions, against the features and lists that are valid. */
+function readable(input: unknown): Readable {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>
+  const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+  const features = array(raw.features).flatMap((f) => {
+    const parsed = featureDefinitionSchema.safeParse(f)
+    return parsed.success ? [parsed.data] : []
+  })
+  const lists = typeof raw.lists === 'object' && raw.lists !== null && !Array.isArray(raw.lists) ? Object.keys(raw.lists) : []
+  const rules = array(raw.rules).slice(0, 256).flatMap((r, index) => {
+    const rule = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>
+    if (typeof rule.when !== 'string') return []
+    const id = ruleIdSchema.safeParse(rule.id)
+    return [{ rule: { id: id.success ? id.data : undefined, when: rule.when }, index }]
+  })
+  return { features, lists, rules }
 }

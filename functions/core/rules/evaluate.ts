@@ -1,3 +1,4 @@
+import { listsSeenBy } from '../card-lists.ts'
 import type { RuleHit } from '../decision.ts'
 import type { FeatureValues } from '../features/definition.ts'
 import { redactDigitRuns } from '../pan.ts'
@@ -10,7 +11,7 @@ import type { CompiledRule, CompiledRuleSet } from './compile.ts'
  * and the rest of the set still runs.
  */
 export function evaluateRules(ruleSet: CompiledRuleSet, txn: Transaction, features: FeatureValues): RuleHit[] {
-  const context = { txn, features, lists: ruleSet.lists }
+  const context = { txn, features, lists: listsSeenBy(txn.card, ruleSet.lists) }
   const hits: RuleHit[] = []
   for (const rule of ruleSet.rules) {
     let result: unknown

@@ -1,29 +1,50 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js'
 import { err, ok, type Result } from '../result.ts'
-import { transactionFieldPaths } from './transaction-fields.ts'
+import { unboundedWork } from './bounded-work.ts'
+import { registerLinearMatches } from './linear-regex.ts'
+import { transactionCelSchema, transactionFieldPaths } from './transaction-fields.ts'
+import type { CelContext, FeatureCelType } from './value-types.ts'
 
 /**
  * Rule conditions are CEL (cel.dev): a standard, side-effect-free, non-Turing-complete language.
- * The parser's limits bound what one rule may cost to evaluate.
+ * The parser's limits bound an expression's size; bounded-work.ts and the linear-time `matches`
+ * bound its work; every variable is declared with its fields' types, so a type error is refused
+ * when the rule set is compiled, with the rule and the position, rather than erroring on every
+ * transaction.
  */
-const environment = new Environment({
-  limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 },
-})
-  .registerVariable('txn', 'map', { description: 'The transaction being scored (card tokenized)' })
-  .registerVariable('features', 'map', { description: 'Feature values by name, from history before this transaction' })
-  .registerVariable('lists', 'map', { description: 'Named value lists of the rule set' })
+const environment = registerLinearMatches(
+  new Environment({
+    limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 },
+  }),
+)
+  .registerVariable('txn', { schema: transactionCelSchema, description: 'The transaction being scored (card tokenized)' })
   .registerFunction({
     signature: 'localHour(string): int',
     // occurredAt is validated ISO 8601 with the producer's own offset: its hour digits are local time.
     handler: (iso: string) => BigInt(Number(iso.slice(11, 13))),
     description: 'Hour of day (0–23) in the zone the timestamp was written in',
   })
+  // cel-js looks a miss up by scanning the whole set (for equality across numeric types); a list
+  // of the rule set holds strings, so the set's own lookup is exact and O(1).
+  .registerOperator('string in list<string>', (value: string, list: ReadonlySet<string> | readonly string[]) =>
+    list instanceof Set ? list.has(value) : (list as readonly string[]).includes(value),
+  )
 
-export interface ExpressionContext {
-  txn: unknown
-  features: Record<string, unknown>
-  lists: Record<string, ReadonlySet<string>>
+/**
+ * Numbers behave as a rule author expects: `10 * features.avg` or `txn.amount > 1.5 *
+ * features.max`, an int and a double, compute in double (CEL alone has no such overloads and
+ * fails at run time), and `features.avg == 5` compares values. Comparisons across the two
+ * (`<`, `>=`) are CEL's own.
+ */
+const arithmetic = { '+': (a: number, b: number) => a + b, '-': (a: number, b: number) => a - b, '*': (a: number, b: number) => a * b, '/': (a: number, b: number) => a / b }
+for (const [op, apply] of Object.entries(arithmetic)) {
+  environment.registerOperator(`int ${op} double: double`, (a: bigint, b: number) => apply(Number(a), b))
+  environment.registerOperator(`double ${op} int: double`, (a: number, b: bigint) => apply(a, Number(b)))
 }
+// Registers both orders, and `!=`.
+environment.registerOperator('int == double', (a: bigint, b: number) => Number(a) === b)
+
+export type ExpressionContext = CelContext
 
 export interface ExpressionReads {
   features: string[]
@@ -44,25 +65,38 @@ export interface ExpressionError {
 }
 
 export interface ExpressionScope {
-  features: ReadonlySet<string>
+  features: ReadonlyMap<string, FeatureCelType>
   lists: ReadonlySet<string>
 }
 
-export function compileExpression(source: string, scope: ExpressionScope): Result<CompiledExpression, ExpressionError> {
+/** The environment of one rule set: `features` and `lists` typed with the names it declares. */
+export function scopedEnvironment(scope: ExpressionScope): Environment {
+  return environment
+    .clone()
+    .registerVariable('features', { schema: Object.fromEntries(scope.features), description: 'Feature values by name, from history before this transaction' })
+    .registerVariable('lists', { schema: Object.fromEntries([...scope.lists].map((name) => [name, 'list<string>'])), description: 'Named value lists of the rule set' })
+}
+
+/**
+ * Parses, checks and analyses one condition. Every problem found is returned, not only the
+ * first: all unknown names, or else the type error, and every construct of unbounded work.
+ */
+export function compileExpression(source: string, scope: ExpressionScope, env: Environment = scopedEnvironment(scope)): Result<CompiledExpression, ExpressionError[]> {
   let parsed: ReturnType<Environment['parse']>
   try {
-    parsed = environment.parse(source)
+    parsed = env.parse(source)
   } catch (error) {
-    return err(locate(source, error))
-  }
-  const checked = parsed.check()
-  if (!checked.valid) return err(locate(source, checked.error))
-  if (checked.type !== 'bool' && checked.type !== 'dyn') {
-    return err(at(source, 0, `must yield a bool, not ${checked.type}`))
+    return err([locate(source, error)])
   }
   const reads: ExpressionReads = { features: [], lists: [], txnPaths: [] }
-  const problem = collectReads(parsed.ast, scope, reads, source)
-  if (problem) return err(problem)
+  const problems = collectReads(parsed.ast, scope, reads, source)
+  if (problems.length === 0) {
+    const checked = parsed.check()
+    if (!checked.valid) problems.push(locate(source, checked.error))
+    else if (checked.type !== 'bool') problems.push(at(source, 0, `must yield a bool, not ${checked.type}`))
+  }
+  for (const { offset, message } of unboundedWork(parsed.ast)) problems.push(at(source, offset, message))
+  if (problems.length > 0) return err(problems)
   return ok({ evaluate: parsed, reads })
 }
 
@@ -74,32 +108,29 @@ function memberChain(node: ASTNode): string[] | undefined {
   return head && [...head, node.args[1]]
 }
 
-function collectReads(node: unknown, scope: ExpressionScope, reads: ExpressionReads, source: string): ExpressionError | undefined {
+function collectReads(node: unknown, scope: ExpressionScope, reads: ExpressionReads, source: string, problems: ExpressionError[] = []): ExpressionError[] {
   if (Array.isArray(node)) {
-    for (const child of node) {
-      const problem = collectReads(child, scope, reads, source)
-      if (problem) return problem
-    }
-    return undefined
+    for (const child of node) collectReads(child, scope, reads, source, problems)
+    return problems
   }
-  if (!isNode(node)) return undefined
+  if (!isNode(node)) return problems
   const chain = node.op === '.' ? memberChain(node) : undefined
   if (chain && chain.length >= 2) {
     const [root, name] = chain as [string, string]
     const path = chain.slice(1).join('.')
     if (root === 'features') {
-      if (!scope.features.has(name)) return at(source, node.pos, `reads feature "${name}", which the rule set does not declare`)
-      push(reads.features, name)
+      if (!scope.features.has(name)) problems.push(at(source, node.pos, `reads feature "${name}", which the rule set does not declare`))
+      else push(reads.features, name)
     } else if (root === 'lists') {
-      if (!scope.lists.has(name)) return at(source, node.pos, `reads list "${name}", which the rule set does not declare`)
-      push(reads.lists, name)
+      if (!scope.lists.has(name)) problems.push(at(source, node.pos, `reads list "${name}", which the rule set does not declare`))
+      else push(reads.lists, name)
     } else if (root === 'txn') {
-      if (!transactionFieldPaths.has(path)) return at(source, node.pos, `reads txn.${path}, which a transaction does not have`)
-      push(reads.txnPaths, path)
+      if (!transactionFieldPaths.has(path)) problems.push(at(source, node.pos, `reads txn.${path}, which a transaction does not have`))
+      else push(reads.txnPaths, path)
     }
-    return undefined
+    return problems
   }
-  return collectReads(node.args, scope, reads, source)
+  return collectReads(node.args, scope, reads, source, problems)
 }
 
 const isNode = (value: unknown): value is ASTNode => typeof value === 'object' && value !== null && 'op' in value && 'args' in value

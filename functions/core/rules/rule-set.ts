@@ -4,12 +4,12 @@ import { featureDefinitionSchema } from '../features/definition.ts'
 export const ruleModes = ['active', 'shadow'] as const
 export const ruleActions = ['allow', 'review', 'block'] as const
 
-const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 characters of a-z 0-9 _ . - (lower case)')
+export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 characters of a-z 0-9 _ . - (lower case)')
 const listName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case, starting with a letter')
 
 export const ruleSchema = z
   .strictObject({
-    id: ruleId,
+    id: ruleIdSchema,
     description: z.string().min(1).max(500),
     when: z.string().min(1).max(4000).describe('A CEL expression over txn, features and lists; must yield a bool'),
     score: z.number().finite().optional(),

@@ -15,7 +15,7 @@ async function backtest(lines: string[], options: { labels?: Map<string, boolean
   }
   const report = await runBacktest({
     ruleSet: rules,
-    key: testKey,
+    keyring: testKey,
     lines: source(),
     reorderCapacity: options.reorderCapacity ?? 100,
     dedupeHorizonMs: 86_400_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { tokenizePan } from '../../../functions/core/pan.ts'
+import { primaryToken } from '../../../functions/core/keyring.ts'
 import { compiled, defaultRuleSet, firedIds, history, replay } from '../../support/scenario.ts'
 import { testKey } from '../../support/transactions.ts'
 
@@ -101,7 +101,7 @@ describe('default rules', () => {
   })
 
   describe('block lists', () => {
-    const token = tokenizePan('4111111111111111', testKey)
+    const token = primaryToken('4111111111111111', testKey)
     it('blocks a listed card token, merchant or IP', () => {
       expect(replay(withLists({ blocked_cards: [token] }), history('2026-11-24T10:00:00Z', [{ at: 0 }]))[0]?.outcome).toBe('block')
       expect(replay(withLists({ blocked_merchants: ['m-7'] }), history('2026-11-24T10:00:00Z', [{ at: 0 }]))[0]?.outcome).toBe('block')

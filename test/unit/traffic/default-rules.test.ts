@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryScorer } from '../../../functions/core/memory-scorer.ts'
 import { parseTransaction } from '../../../functions/core/transaction.ts'
+import { testKey } from '../../support/transactions.ts'
 import { scenarioNames, type ScenarioName } from '../../../local/traffic/index.ts'
 import { compiled, defaultRuleSet, firedIds } from '../../support/scenario.ts'
 import { collect, timeOf } from './fixtures.ts'
@@ -23,7 +24,7 @@ describe('generated traffic under the default rules', () => {
   let last = 0
   for (const e of collect({ count: 60_000, fraudShare: 0.04 })) {
     if (e.kind !== 'valid') continue
-    const parsed = parseTransaction(e.transaction, 'any-key')
+    const parsed = parseTransaction(e.transaction, testKey)
     if (!parsed.ok) throw new Error(e.line)
     const decision = scorer.score(parsed.value, parsed.value.occurredAt)
     last = timeOf(e.transaction)

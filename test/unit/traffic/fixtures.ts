@@ -1,4 +1,5 @@
 import { parseTransaction, type WireTransaction } from '../../../functions/core/transaction.ts'
+import { testKey } from '../../support/transactions.ts'
 import { generateTraffic, type TrafficEvent, type TrafficOptions } from '../../../local/traffic/index.ts'
 
 export const start = new Date('2026-11-01T00:00:00Z')
@@ -20,5 +21,5 @@ export function accepted(line: string): boolean {
   } catch {
     return false
   }
-  return parseTransaction(input, 'any-key').ok
+  return parseTransaction(input, testKey).ok
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseTransaction } from '../../../functions/core/transaction.ts'
+import { testKey } from '../../support/transactions.ts'
 import { cities, createPopulation, distanceKm, generateTraffic, type MalformedEvent, type TrafficEvent } from '../../../local/traffic/index.ts'
 import { accepted, collect, localHour, start, timeOf } from './fixtures.ts'
 
@@ -28,7 +29,7 @@ describe('generateTraffic', () => {
   it('writes valid lines the pipeline parses, each line being the JSON of its transaction', () => {
     for (const e of valid) {
       expect(e.line).toBe(JSON.stringify(e.transaction))
-      const parsed = parseTransaction(JSON.parse(e.line), 'any-key')
+      const parsed = parseTransaction(JSON.parse(e.line), testKey)
       expect(parsed.ok, e.line).toBe(true)
     }
   })
