@@ -1,19 +1,19 @@
 /**
- * The scorer's tokenization key from Secrets Manager through @middy/secrets-manager 6 under
- * @middy/core 7, against moto's Secrets Manager (an independent implementation of the API): the
- * key reaches the handler's context, is cached, is fetched again once the cache expires (a changed
- * secret reaches warm containers), and a secret that is not a usable key is refused. Skipped where
- * moto_server is not installed.
+ * The scorer's tokenization keyring from Secrets Manager, with the real SDK client against moto's
+ * Secrets Manager (an independent implementation of the API): the version the deploy pinned is
+ * read, by id or by staging label, once per container, so a value put afterwards (even as the new
+ * AWSCURRENT) does not reach a running scorer; the JSON and plain forms; a secret that is not a
+ * keyring is refused without being quoted. Skipped where moto_server is not installed.
  */
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { defaultKeyCacheMs, tokenizationKeyMiddleware, tokenizationKeyOf, type KeyedContext } from '../../functions/score/tokenization-key.ts'
+import { keyringOf, secretVersion, tokenizationKeyMiddleware, type KeyedContext } from '../../functions/score/tokenization-key.ts'
 import type { Emulators } from '../../local/emulators.ts'
 import { hasMotoServer, startMoto } from '../support/moto.ts'
 
-describe.skipIf(!hasMotoServer)('the tokenization key from Secrets Manager (moto_server)', () => {
+describe.skipIf(!hasMotoServer)('the tokenization keyring from Secrets Manager (moto_server)', () => {
   let moto: Emulators
   let client: SecretsManagerClient
   const clientOptions = () => ({ endpoint: moto.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
@@ -28,37 +28,57 @@ describe.skipIf(!hasMotoServer)('the tokenization key from Secrets Manager (moto
     await moto?.stop()
   })
 
-  // Fake timers for the whole test: middy schedules the cache refresh with setTimeout, and
-  // returning to real timers drops it, so no refresh outlives the test.
   afterEach(() => vi.useRealTimers())
 
-  const secret = async (name: string, value: string) => (await client.send(new CreateSecretCommand({ Name: `${name}-${Date.now()}`, SecretString: value }))).ARN!
-
-  const keyHandler = (arn: string) =>
-    middy(async (_event: unknown, context: KeyedContext) => tokenizationKeyOf(context)).use(
-      tokenizationKeyMiddleware({ VIGIL_TOKENIZATION_SECRET_ARN: arn }, { awsClientOptions: clientOptions() }),
+  let created = 0
+  const secret = async (value: string) => {
+    const out = await client.send(new CreateSecretCommand({ Name: `tokenization-key-${Date.now()}-${created++}`, SecretString: value }))
+    return { arn: out.ARN!, versionId: out.VersionId! }
+  }
+  const keyHandler = (arn: string, version?: string) =>
+    middy(async (_event: unknown, context: KeyedContext) => keyringOf(context)).use(
+      tokenizationKeyMiddleware({ VIGIL_TOKENIZATION_SECRET_ARN: arn, VIGIL_TOKENIZATION_SECRET_VERSION: version }, { awsClientOptions: clientOptions() }),
     )
   const context = { functionName: 'vigil-scorer', awsRequestId: 'req-1' } as Context
 
-  it('puts the secret on the context, serves it from the cache, and fetches the changed secret once the cache expires', async () => {
+  const first = 'first-key-0123456789'
+  const ring = { primary: 'k2', keys: { k1: first, k2: 'second-key-0123456789' } }
+
+  it('reads the pinned version id, and keeps it when a new AWSCURRENT is put, however long the container lives', async () => {
+    const { arn, versionId } = await secret(first)
+    const handler = keyHandler(arn, versionId)
+    expect(await handler({}, context)).toEqual({ primary: 'k1', keys: { k1: first } })
+
+    await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: JSON.stringify(ring) }))
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-    const arn = await secret('tokenization-key', 'first-key-0123456789')
-    const handler = keyHandler(arn)
-    expect(await handler({}, context)).toBe('first-key-0123456789')
-
-    await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'second-key-0123456789' }))
-    vi.advanceTimersByTime(defaultKeyCacheMs - 1_000)
-    expect(await handler({}, context)).toBe('first-key-0123456789')
-
-    vi.advanceTimersByTime(2_000)
-    expect(await handler({}, context)).toBe('second-key-0123456789')
+    vi.advanceTimersByTime(24 * 3_600_000)
+    expect(await handler({}, context)).toEqual({ primary: 'k1', keys: { k1: first } })
+    // A container started now with the same pin reads the same keys: all containers agree.
+    expect(await keyHandler(arn, versionId)({}, context)).toEqual({ primary: 'k1', keys: { k1: first } })
   })
 
-  it('refuses a secret that is not a string key of 16 characters or more', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
-    const json = await secret('tokenization-json', '{"key":"not-a-plain-string-key"}')
-    await expect(keyHandler(json)({}, context)).rejects.toThrow(/not a string of at least 16 characters/)
-    const short = await secret('tokenization-short', 'too-short')
-    await expect(keyHandler(short)({}, context)).rejects.toThrow(/not a string of at least 16 characters/)
+  it('reads a version by staging label, so a change-over can be staged without touching AWSCURRENT', async () => {
+    const { arn } = await secret(first)
+    await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: JSON.stringify(ring), VersionStages: ['VIGIL_NEXT'] }))
+    expect(await keyHandler(arn, 'VIGIL_NEXT')({}, context)).toEqual(ring)
+    expect(await keyHandler(arn)({}, context)).toEqual({ primary: 'k1', keys: { k1: first } })
+  })
+
+  it('refuses a secret that is not a keyring, naming what is wrong but never its text', async () => {
+    for (const value of [JSON.stringify({ primary: 'k3', keys: { k1: 'secret-value-0123456789' } }), 'short-secret', '{"primary": "k1", "keys": {"k1": "secret-value-0123456789"']) {
+      const { arn } = await secret(value)
+      const refusal = await keyHandler(arn)({}, context).then(
+        () => undefined,
+        (error: Error) => error,
+      )
+      expect(refusal?.message).toMatch(/is not a tokenization keyring/)
+      expect(refusal?.message).not.toMatch(/secret-value|short-secret/)
+    }
+  })
+
+  it('tells a version id from a staging label', () => {
+    expect(secretVersion('a1b2c3d4-0000-4000-8000-123456789abc')).toEqual({ VersionId: 'a1b2c3d4-0000-4000-8000-123456789abc' })
+    expect(secretVersion('VIGIL_NEXT')).toEqual({ VersionStage: 'VIGIL_NEXT' })
+    expect(secretVersion()).toEqual({ VersionStage: 'AWSCURRENT' })
   })
 })
