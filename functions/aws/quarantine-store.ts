@@ -30,7 +30,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
           partitionKey: { S: entry.partitionKey },
           code: { S: entry.code },
           issues: { S: JSON.stringify(entry.issues) },
-          excerpt: { S: entry.excerpt },
+          shape: { S: JSON.stringify(entry.shape) },
           receivedAt: { S: entry.receivedAt },
           [ttlAttribute]: { N: String(Math.floor(Date.parse(entry.receivedAt) / 1000) + this.ttlSeconds) },
         },

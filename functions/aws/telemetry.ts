@@ -17,7 +17,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { MiddlewareObj } from '@middy/core'
-import { redactDigitRuns } from '../core/pan.ts'
+import { redactPans } from '../core/pan-text.ts'
 import { metricsNamespace, type ServiceName } from './service-names.ts'
 
 export { metricsNamespace, serviceNames, type ServiceName } from './service-names.ts'
@@ -57,12 +57,12 @@ export function telemetryMiddlewares<TEvent>(telemetry: Telemetry, correlate?: (
 }
 
 /**
- * Only string keys make it, digit runs masked: a path parameter is whatever the caller typed,
- * and a log line must never carry a card number.
+ * Only string keys make it, card numbers masked by the PAN text policy: a path parameter is
+ * whatever the caller typed, and a log line must never carry a card number.
  */
 function correlationKeys(keys: CorrelationKeys): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(keys)) if (typeof value === 'string' && value !== '') out[name] = redactDigitRuns(value.slice(0, 128))
+  for (const [name, value] of Object.entries(keys)) if (typeof value === 'string' && value !== '') out[name] = redactPans(value, 128)
   return out
 }
 

@@ -13,10 +13,3 @@ export function luhnValid(digits: string): boolean {
   }
   return sum % 10 === 0
 }
-
-const digitRun = /\d{12,}/g
-
-/** Masks every 12–19 digit run, for text that might echo its input (parser errors, logs). */
-export function redactDigitRuns(text: string): string {
-  return text.replace(digitRun, '[redacted]')
-}

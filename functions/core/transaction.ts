@@ -2,7 +2,9 @@ import * as z from 'zod'
 import { cardTokenSchema, keyIdOf } from './card-token.ts'
 import { fromZodError } from './issues.ts'
 import { cardTokens, isLive, type Keyring } from './keyring.ts'
+import { maskedDigits } from './masked-pan.ts'
 import { luhnValid } from './pan.ts'
+import { containsPan } from './pan-text.ts'
 import { err, ok, type Issue, type Result } from './result.ts'
 
 const knownCurrencies = new Set(Intl.supportedValuesOf('currency'))
@@ -71,8 +73,23 @@ export type Transaction = z.infer<typeof transactionSchema>
 export type Channel = Transaction['channel']
 
 export interface TransactionError {
-  code: 'invalid_json' | 'invalid_transaction'
+  code: 'invalid_json' | 'invalid_transaction' | 'pan_in_identifier'
   issues: Issue[]
+}
+
+/**
+ * Ids travel everywhere a card number must not: entity and decision keys, case ids, workflow
+ * executions, API responses, log lines. One that holds a PAN in any notation the PAN text policy
+ * knows is refused whole, named by its path only.
+ */
+function panInIdentifiers(txn: { transactionId: string; accountId?: string; merchant: { id: string }; device?: { id?: string } }): Issue[] {
+  const ids: Array<[string, string | undefined]> = [
+    ['transactionId', txn.transactionId],
+    ['accountId', txn.accountId],
+    ['merchant.id', txn.merchant.id],
+    ['device.id', txn.device?.id],
+  ]
+  return ids.filter(([, value]) => value !== undefined && containsPan(value)).map(([path]) => ({ path, message: 'looks like a card number; an id must never hold one' }))
 }
 
 export interface ParseOptions {
@@ -88,6 +105,8 @@ export function parseTransaction(input: unknown, keyring: Keyring, options: Pars
   const parsed = wireTransactionParser.safeParse(input)
   if (!parsed.success) return err({ code: 'invalid_transaction', issues: fromZodError(parsed.error) })
   const txn = parsed.data
+  const panIds = panInIdentifiers(txn)
+  if (panIds.length > 0) return err({ code: 'pan_in_identifier', issues: panIds })
   const { card } = txn
   if (!('pan' in card)) {
     if (options.tokensUnderAnyKey || isLive(keyring, keyIdOf(card.token))) return ok(txn as Transaction)
@@ -96,7 +115,7 @@ export function parseTransaction(input: unknown, keyring: Keyring, options: Pars
   }
   // zod returned a fresh object, so replacing its card in place copies nothing and drops the PAN.
   const { token, aliases } = cardTokens(card.pan, keyring)
-  return ok(Object.assign(txn, { card: { token, ...(aliases.length > 0 ? { aliases } : {}), bin: card.pan.slice(0, 6), last4: card.pan.slice(-4) } }))
+  return ok(Object.assign(txn, { card: { token, ...(aliases.length > 0 ? { aliases } : {}), ...maskedDigits(card.pan) } }))
 }
 
 export function parseTransactionJson(text: string, keyring: Keyring, options: ParseOptions = {}): Result<Transaction, TransactionError> {

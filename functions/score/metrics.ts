@@ -20,7 +20,7 @@ export const otherRules = '_other'
  */
 export function recordBatchMetrics(metrics: Metrics, records: number, outcome: BatchOutcome): void {
   for (const [ruleId, hits] of busiestRules(outcome.ruleHits)) publishWithDimension(metrics, 'RuleHits', 'ruleId', ruleId, hits)
-  // The reason is the parser's error code (invalid_json, invalid_transaction): a closed type.
+  // The reason is a QuarantineCode (process-batch.ts: invalid_json, pan_in_identifier, …): a closed type.
   for (const [code, count] of outcome.quarantinedByReason) publishWithDimension(metrics, 'QuarantinedByReason', 'reason', code, count)
 
   metrics.addMetric('BatchSize', MetricUnit.Count, records)

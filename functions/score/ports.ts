@@ -1,4 +1,5 @@
 import type { Decision } from '../core/decision.ts'
+import type { RecordShape } from '../core/record-shape.ts'
 import type { Issue } from '../core/result.ts'
 import type { Transaction } from '../core/transaction.ts'
 import type { CompiledRuleSet } from '../core/rules/compile.ts'
@@ -27,8 +28,8 @@ export interface QuarantineEntry {
   partitionKey: string
   code: string
   issues: Issue[]
-  /** The payload with every 12+ digit run redacted, truncated: enough to see what went wrong. */
-  excerpt: string
+  /** The payload's structure (types, lengths, safe key names), never its text. */
+  shape: RecordShape
   receivedAt: string
 }
 

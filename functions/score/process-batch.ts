@@ -1,5 +1,6 @@
 import type { Decision } from '../core/decision.ts'
-import { redactDigitRuns } from '../core/pan.ts'
+import { redactPans } from '../core/pan-text.ts'
+import { recordShape } from '../core/record-shape.ts'
 import type { EntityKey } from '../core/scoring.ts'
 import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
@@ -48,7 +49,7 @@ export interface BatchOutcome {
   /** Records an earlier attempt had already decided (consumer retries). */
   redelivered: number
   quarantined: number
-  /** What was quarantined, as stored (digit runs already redacted): one warning log line each. */
+  /** What was quarantined, as stored (no record text; PANs redacted): one warning log line each. */
   quarantinedEntries: QuarantineEntry[]
   /** The quarantined records by their error code (a fixed vocabulary, never free text). */
   quarantinedByReason: Map<QuarantineCode, number>
@@ -205,15 +206,19 @@ export function parseRecord(record: StreamRecord, keyring: Keyring): Result<Tran
 /** Kinesis's own limit; a key from a KPL aggregate's table can be far longer, and the entry must fit one item. */
 const maxPartitionKeyLength = 256
 
+/**
+ * A refused record as it is kept: where it came from, why, and its shape, never its text (any of
+ * it can be a card number in some notation). The partition key is often the card itself: it is
+ * kept through the PAN text policy, not hashed, since the PAN space is small enough to reverse an
+ * unkeyed hash and a keyed one would be a second tokenization key to guard.
+ */
 export function quarantineEntry(record: StreamRecord, error: { code: string; issues: QuarantineEntry['issues'] }, now: Date): QuarantineEntry {
   return {
     position: record.position,
-    partitionKey: redactDigitRuns(record.partitionKey).slice(0, maxPartitionKeyLength),
+    partitionKey: redactPans(record.partitionKey, maxPartitionKeyLength),
     code: error.code,
     issues: error.issues,
-    // Redact before truncating, so a cut cannot leave part of a PAN behind.
-    excerpt: redactDigitRuns(record.data).slice(0, 2048),
+    shape: recordShape(record.data),
     receivedAt: now.toISOString(),
   }
 }
-

@@ -40,7 +40,7 @@ describe('fuzz: stream records through de-aggregation, parse and quarantine', ()
     fc.assert(
       fc.property(fc.oneof(validTransaction.map((txn) => ({ txn, mutation: 'none', expect: { valid: true } as const })), nearValidTransaction), ({ txn, mutation, expect: verdict }) => {
         const parsed = parseTransaction(txn, testKey)
-        expectVerdict(parsed.ok ? parsed : { ok: false, error: parsed.error }, verdict.valid === false ? { ...verdict, code: 'invalid_transaction' } : verdict, mutation)
+        expectVerdict(parsed.ok ? parsed : { ok: false, error: parsed.error }, verdict.valid === false ? { ...verdict, code: verdict.code ?? 'invalid_transaction' } : verdict, mutation)
       }),
       fuzzParameters(3),
     )

@@ -1,22 +1,40 @@
-import { luhnValid } from '../../functions/core/pan.ts'
-
-/** A digit run, also written in groups with one space or dash between them (`4111 1111 1111 1111`). */
-const digitGroup = /(?<![\d.])\d(?:[ -]?\d)*(?![\d.])/g
+import { findPans } from '../../functions/core/pan-text.ts'
 
 /**
- * Luhn-valid runs of 12–19 digits whose first digit is a card network's (2–6: Mastercard's 2-series,
- * Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay), as a DLP scanner would look for them.
- * The leading digit keeps epoch milliseconds (13 digits starting with 1 until 2033, in every EMF
- * line's `Timestamp`) from passing Luhn one time in ten; runs longer than 19 digits (Kinesis
- * sequence numbers) are not card numbers.
+ * The card numbers in `text` by the PAN text policy (functions/core/pan-text.ts), as ASCII digits:
+ * in any notation (groups, other separators, Unicode digits, JSON escapes), as a DLP scanner would
+ * look for them, and as strictly as Vigil redacts. A line that is JSON (a log line, an EMF line, an
+ * item, a response) is scanned value by value: each string and key through the policy, each number
+ * on its own, so the numbers of an array (`[12, 31, 7, …]`, an EMF metric's values) are not read
+ * as the groups of one card number. Any other text is scanned whole.
  */
 export function panLikeRuns(text: string): string[] {
   const found: string[] = []
-  for (const [group] of text.matchAll(digitGroup)) {
-    const digits = group.replace(/[ -]/g, '')
-    if (digits.length >= 12 && digits.length <= 19 && /^[2-6]/.test(digits) && luhnValid(digits)) found.push(digits)
+  for (const line of text.split('\n')) {
+    const values = jsonValues(line)
+    if (values === undefined) found.push(...findPans(line))
+    else for (const value of values) found.push(...findPans(value))
   }
   return found
+}
+
+/** The strings, keys and numbers (as written) of a line of JSON; undefined when it is not JSON. */
+function jsonValues(line: string): string[] | undefined {
+  const trimmed = line.trim()
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined
+  const values: string[] = []
+  try {
+    // The source text of a number: a 19-digit one has no exact double.
+    JSON.parse(trimmed, function (key: string, value: unknown, context?: { source?: string }) {
+      if (key !== '' && !Array.isArray(this)) values.push(key)
+      if (typeof value === 'string') values.push(value)
+      else if (typeof value === 'number') values.push(context?.source ?? String(value))
+      return value
+    })
+  } catch {
+    return undefined
+  }
+  return values
 }
 
 /** Something a run produced: a table item, a queue message, a log line, an API response. */

@@ -1,7 +1,7 @@
 import { listsSeenBy } from '../card-lists.ts'
 import type { RuleHit } from '../decision.ts'
 import type { FeatureValues } from '../features/definition.ts'
-import { redactDigitRuns } from '../pan.ts'
+import { redactPans } from '../pan-text.ts'
 import type { Transaction } from '../transaction.ts'
 import type { CompiledRule, CompiledRuleSet } from './compile.ts'
 
@@ -49,5 +49,6 @@ function readValues(rule: CompiledRule, txn: Transaction, features: FeatureValue
   return values
 }
 
+/** A CEL error can quote the values it read (a list entry, a field): stored with the decision, it goes through the PAN text policy. */
 const messageOf = (error: unknown): string =>
-  redactDigitRuns((error as { summary?: string }).summary ?? (error instanceof Error ? error.message : String(error)))
+  redactPans((error as { summary?: string }).summary ?? (error instanceof Error ? error.message : String(error)))

@@ -8,7 +8,7 @@
 import fc from 'fast-check'
 import { caseApiRoutes } from '../../../functions/case-api/routes.ts'
 import { defaultRuleSet } from '../../support/scenario.ts'
-import { luhnPan } from './pans.ts'
+import { luhnPan, panNotation } from './pans.ts'
 
 export interface ApiRequest {
   method: string
@@ -31,10 +31,14 @@ interface Part<T> {
 const bare = <T>(value: T): Part<T> => ({ value, pans: [] })
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'))
 
-/** A card number as someone would type it: plain, in groups of four, or inside other text. */
+/**
+ * A card number as someone would type or paste it (any notation the PAN text policy knows: groups,
+ * other separators, Unicode digits, JSON escapes), alone or inside other text. A space keeps it
+ * apart from that text: digits glued to it would make a longer number, not this one.
+ */
 const writtenPan: fc.Arbitrary<Part<string>> = fc
-  .tuple(luhnPan, fc.constantFrom('', ' ', '-'), fc.string({ maxLength: 8 }))
-  .map(([pan, separator, around]) => ({ value: `${around}${pan.replace(/(\d{4})(?=\d)/g, `$1${separator}`)}${around}`, pans: [pan] }))
+  .tuple(panNotation, fc.option(fc.string({ maxLength: 8 }), { nil: undefined }), fc.option(fc.string({ maxLength: 8 }), { nil: undefined }))
+  .map(([{ pan, written }, before, after]) => ({ value: [before, written, after].filter((part) => part !== undefined).join(' '), pans: [pan] }))
 
 function segment(ids: readonly string[]): fc.Arbitrary<Part<string>> {
   return fc.oneof(

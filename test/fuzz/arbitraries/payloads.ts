@@ -15,7 +15,7 @@ import { labelledValid, nearValidTransaction, validTransaction, type Expectation
 /** Kinesis's limit on a record's data (a KPL aggregate included). */
 export const kinesisRecordLimit = 1024 * 1024
 
-export type QuarantineCode = 'invalid_json' | 'invalid_transaction' | 'invalid_utf8'
+export type QuarantineCode = 'invalid_json' | 'invalid_transaction' | 'invalid_utf8' | 'pan_in_identifier'
 
 /** As `Expectation`, with the code of a refusal; path '' admits issues anywhere. */
 export type Verdict = { valid: true } | { valid: 'either'; path: string } | { valid: false; code: QuarantineCode; path: string }
@@ -40,7 +40,7 @@ function jsonAround(txn: WireTransaction, field: string): [string, string] {
   return json.split(`"${hole}"`) as [string, string]
 }
 
-const fromExpectation = (expect: Expectation): Verdict => (expect.valid === false ? { valid: false, code: 'invalid_transaction', path: expect.path } : expect)
+const fromExpectation = (expect: Expectation): Verdict => (expect.valid === false ? { valid: false, code: expect.code ?? 'invalid_transaction', path: expect.path } : expect)
 
 const transactionPayload = (arb: typeof labelledValid): fc.Arbitrary<Payload> =>
   arb.map(({ txn, mutation, expect }) => ({ data: utf8(JSON.stringify(txn)), label: `transaction (${mutation})`, verdict: fromExpectation(expect) }))

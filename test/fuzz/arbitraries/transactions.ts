@@ -5,12 +5,16 @@
  */
 import fc from 'fast-check'
 import type { WireTransaction } from '../../../functions/core/transaction.ts'
-import { luhnPan } from './pans.ts'
+import { containsPan } from '../../../functions/core/pan-text.ts'
+import { luhnPan, panNotation } from './pans.ts'
 
 type Loose = Record<string, unknown>
 
-/** What the parser must answer: valid, invalid with every issue at or under `path`, or either (but a refusal names `path`). */
-export type Expectation = { valid: true } | { valid: false; path: string } | { valid: 'either'; path: string }
+/**
+ * What the parser must answer: valid, invalid with every issue at or under `path` (with `code`,
+ * when not `invalid_transaction`), or either (but a refusal names `path`).
+ */
+export type Expectation = { valid: true } | { valid: false; path: string; code?: 'pan_in_identifier' } | { valid: 'either'; path: string }
 
 export interface LabelledTransaction {
   txn: unknown
@@ -23,10 +27,12 @@ const valid: Expectation = { valid: true }
 const invalidAt = (path: string): Expectation => ({ valid: false, path })
 
 const idChars = fc.constantFrom(...'ABCXYZabcxyz0189_.:-')
-const transactionId = fc.string({ unit: idChars, minLength: 1, maxLength: 128 })
+/** A valid id holds no PAN by the PAN text policy (a PAN-shaped id is refused: see `panElsewhere`). */
+const withoutPan = (id: string) => !containsPan(id)
+const transactionId = fc.string({ unit: idChars, minLength: 1, maxLength: 128 }).filter(withoutPan)
 
 /** Free text as an id may hold it: any code points (astral ones, RTL marks, NUL), 1–128 of them (zod counts code points). */
-const freeId = fc.oneof(fc.string({ minLength: 1, maxLength: 128 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }))
+const freeId = fc.oneof(fc.string({ minLength: 1, maxLength: 128 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 128 })).filter(withoutPan)
 
 const offsets = ['Z', '+00:00', '+05:30', '-08:00', '+14:00', '-12:00', '+23:59']
 
@@ -219,6 +225,9 @@ const extraFields = fc
   .filter(([at, key]) => !(at === 'card' && ['pan', 'token', 'bin', 'last4'].includes(key)))
   .map(([at, key, value]): Mutation => set(at === '' ? [key] : [at, key], value, at === 'card' ? invalidAt('card') : valid, `extra ${at || 'top-level'} key ${JSON.stringify(key)}`))
 
+/** An unknown key inside the strict card that is a card number in some notation: refused, and the issue must not echo it. */
+const panKeyInCard = panNotation.map(({ written, notation }) => set(['card', written], true, invalidAt('card'), `extra card key: a PAN ${notation}`))
+
 /** Code points that trip up text handling: controls, NUL, bidi overrides, joiners, combining marks, astral, unpaired surrogates. */
 const oddText = fc
   .array(fc.constantFrom('\u0000', '\u0007', '\u001f', '\u007f', '\u202e', '\u200d', '\ufeff', '\u0301', '😀', '\ud800', '\udfff', '\uffff', 'Z', '\u2028'), { minLength: 1, maxLength: 40 })
@@ -228,20 +237,27 @@ const oddUnicode = fc.oneof(
   fc.tuple(fc.constantFrom('transactionId', 'currency', 'channel', 'occurredAt', 'merchant.mcc', 'merchant.country', 'device.ip'), oddText).map(([path, text]) => set(path, text, invalidAt(path))),
 )
 
+/** A PAN in an id, in a notation the id's schema takes: `transactionId` allows only A-Z a-z 0-9 _ . : - */
+const panShapedId = fc.oneof(
+  fc.tuple(fc.constantFrom('accountId', 'merchant.id', 'device.id'), panNotation).filter(([, { written }]) => [...written].length <= 128),
+  fc.tuple(fc.constant('transactionId'), panNotation).filter(([, { written }]) => /^[A-Za-z0-9_.:-]{1,128}$/.test(written)),
+)
+
 /**
- * Card numbers where none belongs. In a field with a fixed format they are refused; an id is free
- * text to the schema, so a PAN there may be accepted, but a refusal must still name the field.
+ * Card numbers where none belongs. In a field with a fixed format they are refused; in an id,
+ * in any notation, they are refused as `pan_in_identifier`, named by the id's path.
  */
 const panElsewhere = fc.oneof(
   fc.tuple(fc.constantFrom('currency', 'channel', 'occurredAt', 'merchant.mcc', 'merchant.country', 'device.ip', 'amount'), luhnPan).map(([path, pan]) => set(path, pan, invalidAt(path), `pan in ${path}`)),
   luhnPan.map((pan) => set('transactionId', `${pan}!`, invalidAt('transactionId'), 'pan in transactionId')),
   luhnPan.map((pan) => set('card', { pan, token: pan }, invalidAt('card'), 'pan beside a token')),
   luhnPan.map((pan) => set('card', { pan, cvv: pan.slice(-3), note: pan }, invalidAt('card'), 'pan repeated in card')),
-  fc.tuple(fc.constantFrom('transactionId', 'accountId', 'merchant.id', 'device.id'), luhnPan).map(([path, pan]) => set(path, pan, { valid: 'either', path }, `pan as ${path}`)),
+  fc.tuple(fc.constantFrom('transactionId', 'accountId', 'merchant.id', 'device.id'), luhnPan).map(([path, pan]) => set(path, pan, { valid: false, path, code: 'pan_in_identifier' }, `pan as ${path}`)),
+  panShapedId.map(([path, { written, notation }]) => set(path, written, { valid: false, path, code: 'pan_in_identifier' }, `pan ${notation} as ${path}`)),
   luhnPan.map((pan) => set('card', { token: pan }, invalidAt('card.token'), 'pan as card.token')),
 )
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(missing, wrongType, fc.constantFrom(...boundaries), luhnEdges, extraFields, oddUnicode, panElsewhere)
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(missing, wrongType, fc.constantFrom(...boundaries), luhnEdges, extraFields, panKeyInCard, oddUnicode, panElsewhere)
 
 /** A valid transaction with one field changed, and what the parser must make of it. */
 export const nearValidTransaction: fc.Arbitrary<LabelledTransaction> = fc
