@@ -199,14 +199,14 @@ export class CaseApi extends Construct {
       throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
-        // No token, no body, no query string: the caller is named by `sub` only.
+        // No token, no body, no query string: the caller is named by `sub` only. No path either:
+        // its ids are whatever the caller typed (a PAN among them); the route key names the route.
         format: AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
             time: '$context.requestTimeEpoch',
             ip: '$context.identity.sourceIp',
             routeKey: '$context.routeKey',
-            path: '$context.path',
             status: '$context.status',
             responseLength: '$context.responseLength',
             latencyMs: '$context.responseLatency',
