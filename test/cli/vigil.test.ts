@@ -9,9 +9,15 @@ import { history } from '../support/scenario.ts'
 const root = new URL('../../', import.meta.url).pathname
 const exec = promisify(execFile)
 
+const testEnv = { ...process.env, VIGIL_TOKENIZATION_KEY: 'cli-test-tokenization-key' }
+
 async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return vigilWith(testEnv, ...args)
+}
+
+async function vigilWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root, env: { ...process.env, VIGIL_TOKENIZATION_KEY: 'cli-test-key' } })
+    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root, env })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -69,6 +75,30 @@ describe('vigil backtest', () => {
     const summary = JSON.parse(stdout)
     expect(summary.lines).toBe(5000)
     expect(summary.decisions + summary.rejected + summary.duplicates).toBe(5000)
+  })
+
+  it('refuses card numbers under the public development key unless told to accept it', async () => {
+    const { VIGIL_TOKENIZATION_KEY: _key, ...withoutKey } = testEnv
+    const out = join(dir, 'development.jsonl')
+    const refused = await vigilWith(withoutKey, 'backtest', '--rules', 'rules/default.json', '--input', 'examples/transactions.jsonl', '--out', out)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/line 1: a card number .*public development key[\s\S]*--allow-development-key/)
+
+    const allowed = await vigilWith(withoutKey, 'backtest', '--rules', 'rules/default.json', '--input', 'examples/transactions.jsonl', '--out', out, '--allow-development-key', '--json')
+    expect(allowed.code).toBe(0)
+    expect(allowed.stderr).toMatch(/public development key/)
+    expect(JSON.parse(allowed.stdout).lines).toBe(5000)
+    expect((await readFile(out, 'utf8')).split('\n', 1)[0]).not.toMatch(/\d{12,}/)
+  })
+
+  it('takes tokens under any key, live or retired, without a key of its own', async () => {
+    const { VIGIL_TOKENIZATION_KEY: _key, ...withoutKey } = testEnv
+    const input = join(dir, 'tokens.jsonl')
+    const token = (keyId: string) => `${keyId}_${'A'.repeat(43)}`
+    await writeFile(input, ['k1', 'k7'].map((keyId, i) => JSON.stringify({ ...history('2026-11-24T10:00:00Z', [{ at: i }])[0], transactionId: `tx-${keyId}`, card: { token: token(keyId) } })).join('\n'))
+    const { code, stdout } = await vigilWith(withoutKey, 'backtest', '--rules', 'rules/default.json', '--input', input, '--out', join(dir, 'tokens-out.jsonl'), '--json')
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({ lines: 2, decisions: 2, rejected: 0 })
   })
 
   it('refuses missing arguments with usage and exit 2, and an invalid rule set with exit 1', async () => {
