@@ -34,6 +34,10 @@ export const contextKeys = {
   scorerMemoryMb: 'vigil:scorerMemoryMb',
   /** The scorer's timeout per batch, in seconds: 1 to 900. cdk.json: 60. */
   scorerTimeoutSeconds: 'vigil:scorerTimeoutSeconds',
+  /** How far after its arrival in the stream a transaction may be dated, in seconds: 0 to 3600; later ones are quarantined (event_time_skew). cdk.json: 60. */
+  eventMaxAheadSeconds: 'vigil:eventMaxAheadSeconds',
+  /** How far before its arrival, in seconds: 60 to 34560000 (400 days); the active rule set's largest window bounds it anyway. Not in cdk.json: that window. */
+  eventMaxAgeSeconds: 'vigil:eventMaxAgeSeconds',
   /** Seconds an analyst has to decide a case, by priority: an object {critical, high, medium, low}. */
   analystSlaSeconds: 'vigil:analystSlaSeconds',
   /** Optional e-mail address subscribed to the supervisors' escalation topic. */
@@ -163,6 +167,9 @@ export interface ScoringConfig {
   readonly maxRecordAgeSeconds: number
   readonly memoryMb: number
   readonly timeoutSeconds: number
+  /** Event-time bounds against arrival (functions/core/event-time.ts says why the defaults). */
+  readonly eventMaxAheadSeconds: number
+  readonly eventMaxAgeSeconds: number | undefined
   readonly logRetention: RetentionDays
 }
 
@@ -174,6 +181,8 @@ export const scoringDefaults: ScoringConfig = {
   maxRecordAgeSeconds: 86_400,
   memoryMb: 512,
   timeoutSeconds: 60,
+  eventMaxAheadSeconds: 60,
+  eventMaxAgeSeconds: undefined,
   logRetention: RetentionDays.ONE_MONTH,
 }
 
@@ -236,6 +245,8 @@ export function readVigilConfig(node: Node): VigilConfig {
     maxRecordAgeSeconds,
     memoryMb: integer(contextKeys.scorerMemoryMb, 128, 10_240, scoringDefaults.memoryMb),
     timeoutSeconds: integer(contextKeys.scorerTimeoutSeconds, 1, 900, scoringDefaults.timeoutSeconds),
+    eventMaxAheadSeconds: integer(contextKeys.eventMaxAheadSeconds, 0, 3600, scoringDefaults.eventMaxAheadSeconds),
+    eventMaxAgeSeconds: optionalInteger(get(contextKeys.eventMaxAgeSeconds), contextKeys.eventMaxAgeSeconds, 60, 34_560_000),
     logRetention: logRetention as RetentionDays,
   }
 

@@ -164,7 +164,9 @@ export class Scoring extends Construct {
 
     const environment: Record<string, string> = {
       VIGIL_TOKENIZATION_SECRET_ARN: this.tokenizationKey.secretArn,
+      VIGIL_EVENT_MAX_AHEAD_SECONDS: String(settings.eventMaxAheadSeconds),
     }
+    if (settings.eventMaxAgeSeconds !== undefined) environment.VIGIL_EVENT_MAX_AGE_SECONDS = String(settings.eventMaxAgeSeconds)
     for (const key of scorerTables) environment[tableSchemas[key].envVar] = tables[key].tableName
 
     this.scorer = nodeFunction(this, 'Scorer', {

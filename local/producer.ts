@@ -6,7 +6,10 @@
  *
  * Event time runs `speed` times faster than the wall clock (60 by default: a minute a second), so
  * a card-testing burst or an account takeover, which take minutes of a cardholder's time, shows
- * up in seconds of a demo, while `ratePerSecond` stays the rate put on the stream.
+ * up in seconds of a demo, while `ratePerSecond` stays the rate put on the stream. Event time
+ * starts a week behind the wall clock: the scorer refuses event times more than a minute after
+ * their arrival (core/event-time.ts), and at 60× a week lasts the demo almost three hours (the
+ * default rules' 30-day windows accept the week-old start).
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
@@ -35,12 +38,14 @@ export interface Producer {
 }
 
 const maxPutRecords = 500
+const startBehindMs = 7 * 86_400_000
 
 export function startProducer(options: ProducerOptions): Producer {
   const parsed = parseKeyring(options.tokenizationKey)
   if (!parsed.ok) throw new Error(`the tokenization key is not a keyring: ${parsed.error.map((i) => `${i.path} ${i.message}`).join('; ')}`)
   const keyring = parsed.value
-  const start = Date.now()
+  const started = Date.now()
+  const start = started - startBehindMs
   const speed = options.speed ?? 60
   const events = generateTraffic({ seed: options.seed, start: new Date(start), ratePerSecond: options.ratePerSecond / speed, fraudShare: options.fraudShare ?? 0.03 })
   let pending: TrafficEvent | undefined
@@ -49,7 +54,7 @@ export function startProducer(options: ProducerOptions): Producer {
   let stopped = false
 
   const due = (): TrafficEvent[] => {
-    const now = start + (Date.now() - start) * speed
+    const now = start + (Date.now() - started) * speed
     const out: TrafficEvent[] = []
     for (;;) {
       if (pending === undefined) {

@@ -1,4 +1,5 @@
 import type { Decision } from '../../functions/core/decision.ts'
+import { acceptEventTime, defaultEventTime, eventTimeBounds, type EventTimeSettings } from '../../functions/core/event-time.ts'
 import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
 import type { Issue } from '../../functions/core/result.ts'
 import type { CompiledRuleSet } from '../../functions/core/rules/compile.ts'
@@ -25,7 +26,7 @@ export class RefusedKeyError extends Error {
 /** An input line that was not scored, with its 1-based line number and why. */
 export interface Reject {
   line: number
-  code: 'invalid_json' | 'invalid_transaction' | 'duplicate_transaction'
+  code: 'invalid_json' | 'invalid_transaction' | 'duplicate_transaction' | 'event_time_skew'
   issues: Issue[]
 }
 
@@ -45,6 +46,10 @@ export interface BacktestOptions {
   onDecision: (decision: Decision) => Promise<void> | undefined | void
   onReject: (reject: Reject) => Promise<void> | undefined | void
   onProgress?: (linesRead: number) => void
+  /** The stream scorer's bounds on event time; its defaults if left out. */
+  eventTime?: EventTimeSettings
+  /** When the replay started (epoch ms): no event of a recorded history is later. Now if left out. */
+  startedAt?: number
 }
 
 export interface BacktestReport {
@@ -72,6 +77,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   let lines = 0
   let rejected = 0
   let duplicates = 0
+  // The stream's clock is arrival, which a history does not record. A replay accepts what the
+  // stream would have: nothing after its own start (plus the skew), nothing older than the newest
+  // line read before it by more than the maximum age (lines are written roughly in arrival order).
+  const bounds = eventTimeBounds(ruleSet.plan, options.eventTime ?? defaultEventTime)
+  const notAfter = (options.startedAt ?? Date.now()) + bounds.maxAheadMs
+  let newest = -Infinity
 
   const score = (txn: Transaction) => {
     const decision = scorer.score(txn, txn.occurredAt)
@@ -91,6 +102,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     }
     if (refusedKeyId !== undefined && keyIdOf(parsed.value.card.token) === refusedKeyId) throw new RefusedKeyError(lines, refusedKeyId)
     const time = eventTime(parsed.value)
+    const inRange = acceptEventTime(
+      parsed.value,
+      { notBefore: newest - bounds.maxAgeMs, notAfter, of: { notBefore: 'the newest event read before it', notAfter: 'the start of the replay' } },
+      time,
+    )
+    if (!inRange.ok) {
+      rejected++
+      await onReject({ line: lines, ...inRange.error })
+      continue
+    }
+    newest = Math.max(newest, time)
     if (recent.seen(parsed.value.transactionId, time)) {
       duplicates++
       await onReject({ line: lines, code: 'duplicate_transaction', issues: [{ path: 'transactionId', message: 'repeats an earlier line; a transaction is decided once' }] })

@@ -1,6 +1,6 @@
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
-import { entityStateSchema } from '../core/features/index.ts'
+import { entityStateSchema, trustedAt } from '../core/features/index.ts'
 import type { EntityKey } from '../core/scoring.ts'
 import type { EntityItem } from '../core/stream/batch.ts'
 import type { EntityStore } from '../score/ports.ts'
@@ -20,17 +20,31 @@ export class DynamoEntityStore implements EntityStore {
   private readonly table: string
   private readonly retentionMs: number
   private readonly meter: CapacityMeter | undefined
+  private readonly now: () => number
+  private readonly maxAheadMs: number
 
-  constructor(client: DynamoDBClient, table: string, options: { retentionDays: number; meter?: CapacityMeter }) {
+  /**
+   * `retentionDays` must cover the largest window; `now` is the clock of reads and writes (epoch ms);
+   * a stored state newer than it by more than `eventMaxAheadMs` is not trusted (`trustedAt`).
+   */
+  constructor(client: DynamoDBClient, table: string, options: { retentionDays: number; eventMaxAheadMs: number; meter?: CapacityMeter; now?: () => number }) {
     this.client = client
     this.table = table
     this.retentionMs = options.retentionDays * 86_400_000
+    this.maxAheadMs = options.eventMaxAheadMs
     this.meter = options.meter
+    this.now = options.now ?? Date.now
   }
 
   async read(keys: readonly EntityKey[]): Promise<Map<EntityKey, EntityItem>> {
     const items = await batchGet(this.client, this.table, key, keys, this.meter)
-    return new Map([...items].map(([k, item]) => [k as EntityKey, fromItem(item)]))
+    const now = this.now()
+    return new Map(
+      [...items].map(([k, item]) => {
+        const stored = fromItem(item)
+        return [k as EntityKey, { ...stored, state: trustedAt(stored.state, now, this.maxAheadMs) }]
+      }),
+    )
   }
 
   async write(entityKey: EntityKey, entity: EntityItem, expectedVersion: number | undefined): Promise<'written' | 'conflict'> {
@@ -39,8 +53,9 @@ export class DynamoEntityStore implements EntityStore {
       state: { S: JSON.stringify(entity.state) },
       version: { N: String(entity.version) },
       highWater: { M: Object.fromEntries(Object.entries(entity.highWater).map(([shard, mark]) => [shard, { S: mark }])) },
-      // Aged out once its newest event is older than any window can reach.
-      [ttlAttribute]: { N: String(Math.floor((entity.state.t + this.retentionMs) / 1000)) },
+      // Aged out once no window can reach back to this write. From the write's clock, not the state's
+      // newest event time: that is the producer's word, and one event dated 9999 would keep the item forever.
+      [ttlAttribute]: { N: String(Math.floor((this.now() + this.retentionMs) / 1000)) },
     }
     try {
       const response = await this.client.send(

@@ -29,17 +29,19 @@ export function userRecords(event: { Records: KinesisStreamRecord[] }): StreamRe
     const shardId = record.eventID.slice(0, record.eventID.indexOf(':'))
     const bytes = Buffer.from(record.kinesis.data, 'base64')
     const position = (subSequenceNumber: number) => ({ shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber })
+    // Lambda gives it in seconds with a fraction; a KPL aggregate's user records arrived with it.
+    const arrivedAt = Math.round(record.kinesis.approximateArrivalTimestamp * 1000)
     const aggregate = deaggregate(bytes)
     if (aggregate.kind === 'plain') {
-      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, ...decoded(bytes) })
+      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, arrivedAt, ...decoded(bytes) })
     } else if (aggregate.kind === 'aggregate') {
       aggregate.records.forEach((user, i) => {
         // A key index past the aggregate's key table leaves the user record without a key.
-        records.push({ position: position(i), partitionKey: user.partitionKey ?? record.kinesis.partitionKey, ...decoded(user.data) })
+        records.push({ position: position(i), partitionKey: user.partitionKey ?? record.kinesis.partitionKey, arrivedAt, ...decoded(user.data) })
       })
     } else {
       // A corrupt or empty aggregate still ends somewhere: as one record quarantined with the defect.
-      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, data: bytes.toString('utf8'), defect: corruptAggregate })
+      records.push({ position: position(0), partitionKey: record.kinesis.partitionKey, arrivedAt, data: bytes.toString('utf8'), defect: corruptAggregate })
     }
   }
   return records

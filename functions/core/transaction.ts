@@ -11,9 +11,22 @@ const knownCurrencies = new Set(Intl.supportedValuesOf('currency'))
 
 const id = z.string().min(1).max(128)
 
+/**
+ * `localHour()` reads the hours as the producer wrote them, so an offset is a claim about where the
+ * transaction happened; one no place on Earth uses (+23:00) could move the hour anywhere.
+ */
+function realZoneOffset(text: string): boolean {
+  const zone = /([+-])(\d{2}):?(\d{2})$/.exec(text)
+  if (zone === null) return true
+  const minutes = (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3]))
+  return minutes >= -12 * 60 && minutes <= 14 * 60
+}
+
 const common = {
   transactionId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : -'),
-  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm)' }),
+  occurredAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm)' })
+    .refine(realZoneOffset, 'must have a zone offset from -12:00 to +14:00, the offsets of real places'),
   amount: z.int().nonnegative().describe('Integer amount in minor units (cents)'),
   currency: z.string().refine((code) => knownCurrencies.has(code), 'must be an ISO 4217 currency code'),
   accountId: id.optional(),

@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { tableSchemas } from '../../lib/table-schema.ts'
+import { defaultEventTime } from '../core/event-time.ts'
 
 /** The scorer's settings, from its environment; the names of the tables come from the CDK stack. */
 export const scorerConfigSchema = z.object({
@@ -16,6 +17,9 @@ export const scorerConfigSchema = z.object({
   VIGIL_DECISION_TTL_DAYS: z.coerce.number().int().positive().default(400),
   VIGIL_ENTITY_RETENTION_DAYS: z.coerce.number().int().positive().default(35),
   VIGIL_QUARANTINE_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  // How far a record's event time may be from its arrival (core/event-time.ts says why these defaults).
+  VIGIL_EVENT_MAX_AHEAD_SECONDS: z.coerce.number().int().nonnegative().default(defaultEventTime.maxAheadMs / 1000),
+  VIGIL_EVENT_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
 })
 
 export type ScorerConfig = z.infer<typeof scorerConfigSchema>

@@ -33,12 +33,20 @@ export function scorerAdapters(config: ScorerConfig, logger: Logger, options: Ad
       onRejected: (version, issues) => logger.error('active rule set does not compile; scoring with the previous version', { version, issues }),
     }),
     decisions: new DynamoDecisionStore(dynamo, config[tableSchemas.decisions.envVar]!, { ttlDays: config.VIGIL_DECISION_TTL_DAYS, meter }),
-    entities: new DynamoEntityStore(dynamo, config[tableSchemas.entityState.envVar]!, { retentionDays: config.VIGIL_ENTITY_RETENTION_DAYS, meter }),
+    entities: new DynamoEntityStore(dynamo, config[tableSchemas.entityState.envVar]!, {
+      retentionDays: config.VIGIL_ENTITY_RETENTION_DAYS,
+      eventMaxAheadMs: config.VIGIL_EVENT_MAX_AHEAD_SECONDS * 1000,
+      meter,
+    }),
     ruleStats: new DynamoRuleStatsStore(dynamo, config[tableSchemas.rules.envVar]!),
     quarantine: new DynamoQuarantineStore(dynamo, config[tableSchemas.quarantine.envVar]!, { ttlDays: config.VIGIL_QUARANTINE_TTL_DAYS }),
     escalation: config.VIGIL_ESCALATION_STATE_MACHINE_ARN
       ? new StepFunctionsEscalation(options.sfn ?? new SFNClient({}), config.VIGIL_ESCALATION_STATE_MACHINE_ARN)
       : new LoggedEscalation(logger),
+    eventTime: {
+      maxAheadMs: config.VIGIL_EVENT_MAX_AHEAD_SECONDS * 1000,
+      maxAgeMs: config.VIGIL_EVENT_MAX_AGE_SECONDS === undefined ? undefined : config.VIGIL_EVENT_MAX_AGE_SECONDS * 1000,
+    },
     now: () => new Date(),
   }
 }

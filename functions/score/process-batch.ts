@@ -5,6 +5,7 @@ import type { EntityKey } from '../core/scoring.ts'
 import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
+import { acceptEventTime, eventTimeBounds, rangeAround, type EventTimeError, type EventTimeSettings } from '../core/event-time.ts'
 import { err, type Issue, type Result } from '../core/result.ts'
 import type { Keyring } from '../core/keyring.ts'
 import { eventTime, parseTransactionJson, type Transaction, type TransactionError } from '../core/transaction.ts'
@@ -16,6 +17,8 @@ export interface StreamRecord {
   position: Position
   partitionKey: string
   data: string
+  /** When Kinesis received the record (its ApproximateArrivalTimestamp, epoch ms): the clock event times are checked against. */
+  arrivedAt: number
   /** Why the bytes cannot be a transaction whatever they say (not UTF-8, a corrupt KPL aggregate). */
   defect?: RecordDefect
 }
@@ -26,7 +29,7 @@ export interface RecordDefect {
 }
 
 /** Why a record was quarantined: a closed vocabulary. */
-export type QuarantineCode = TransactionError['code'] | RecordDefect['code']
+export type QuarantineCode = TransactionError['code'] | RecordDefect['code'] | EventTimeError['code']
 
 export interface ScorerDeps {
   rules: RuleSetSource
@@ -37,6 +40,8 @@ export interface ScorerDeps {
   ruleStats: RuleStatsPort
   /** The live PAN tokenization keys (functions/score/tokenization-key.ts). */
   keyring: Keyring
+  /** How far from its arrival a record's event time may be (core/event-time.ts). */
+  eventTime: EventTimeSettings
   /** The clock, read once per batch: the core never reads it. */
   now: () => Date
 }
@@ -97,8 +102,10 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const valid: StreamTransaction[] = []
   const rawIndex: number[] = []
   const quarantine: Array<{ index: number; entry: QuarantineEntry; code: QuarantineCode }> = []
+  const bounds = eventTimeBounds(ruleSet.plan, deps.eventTime)
   records.forEach((record, index) => {
-    const parsed = parseRecord(record, deps.keyring)
+    const wire = parseRecord(record, deps.keyring)
+    const parsed = wire.ok ? acceptEventTime(wire.value, rangeAround(record.arrivedAt, bounds, "the record's arrival")) : wire
     if (parsed.ok) {
       valid.push({ position: record.position, txn: parsed.value })
       rawIndex.push(index)

@@ -66,7 +66,7 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
         if (response.FailedRecordCount) throw new Error(`${response.FailedRecordCount} records were not put`)
       }
     },
-    invoke: (event: KinesisStreamEvent, with_: ScorerDeps = deps) => scoreKinesisEvent(event, with_),
+    invoke: (event: KinesisStreamEvent, with_: ScorerDeps = deps) => scoreKinesisEvent(arrivedAt(event, fixedNow), with_),
     async decisions(): Promise<Map<string, Decision>> {
       const items = await scanTable(aws.dynamo, names.decisions)
       return new Map(items.map((item) => [item.transactionId!.S!, decisionFromItem(item).decision]))
@@ -81,6 +81,14 @@ export async function scorerFixture(aws: EmulatorContext, options: { shards?: nu
   }
 }
 
+/**
+ * The event as if every record had arrived at `at`. Kinesalite stamps arrival with today's clock,
+ * and the scorer refuses event times far from it; the fixture's fixed-date traffic arrives at the
+ * fixture's own clock, as its decisions are made at it, so the tests mean the same whatever today is.
+ */
+export function arrivedAt(event: KinesisStreamEvent, at: Date): KinesisStreamEvent {
+  return { Records: event.Records.map((record) => ({ ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: at.getTime() / 1000 } })) }
+}
 
 /**
  * The ground truth: the pure core over the stream's distinct valid transactions, in order, each

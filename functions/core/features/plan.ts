@@ -19,6 +19,8 @@ export interface FeaturePlan {
   /** The entity kinds that have a feature: the only ones whose state is kept. */
   readonly entities: readonly EntityKind[]
   readonly byEntity: Readonly<Record<EntityKind, EntityPlan>>
+  /** The widest window of any feature, in ms (0 when none has a window): no window reads an event older than that. */
+  readonly largestWindowMs: number
 }
 
 /** Compiles definitions, validated by the rule-set schema (so feature names are unique). */
@@ -30,7 +32,11 @@ export function planFeatures(defs: readonly FeatureDefinition[]): FeaturePlan {
   }
   const byEntity = {} as Record<EntityKind, EntityPlan>
   for (const kind of entityKinds) byEntity[kind] = planEntity(defs.filter((def) => def.entity === kind))
-  return { entities: entityKinds.filter((kind) => defs.some((def) => def.entity === kind)), byEntity }
+  return {
+    entities: entityKinds.filter((kind) => defs.some((def) => def.entity === kind)),
+    byEntity,
+    largestWindowMs: Math.max(0, ...defs.map((def) => ('window' in def ? def.window : 0))),
+  }
 }
 
 function planEntity(defs: readonly FeatureDefinition[]): EntityPlan {

@@ -47,3 +47,13 @@ export const entityStateSchema = z.strictObject({
   l: z.tuple([count, z.number().min(-90).max(90), z.number().min(-180).max(180)]).optional(),
   v: hashAgePairs(knownDevicesCap).optional(),
 }) satisfies z.ZodType<EntityState>
+
+/**
+ * A stored state as far as it can be trusted at `clock` (epoch ms, a clock the producer does not
+ * control): one whose newest time is more than `maxAheadMs` beyond it was anchored by an event from
+ * the future (stored before event times were bounded: see core/event-time.ts). Every real event
+ * would be "late" to it for good, so its history is dropped and the entity starts afresh at the clock.
+ */
+export function trustedAt(state: EntityState, clock: number, maxAheadMs: number): EntityState {
+  return state.t > clock + maxAheadMs ? { t: clock } : state
+}
