@@ -3,9 +3,9 @@ import { planFeatures, type FeaturePlan } from '../features/index.ts'
 import { fromZodError } from '../issues.ts'
 import { err, ok, type Issue, type Result } from '../result.ts'
 import type { Transaction } from '../transaction.ts'
-import { compileExpression, scopedEnvironment, type ExpressionContext, type ExpressionReads, type ExpressionScope } from './expression.ts'
+import { compileExpression, expressionEnvironment, type ExpressionContext, type ExpressionReads, type ExpressionScope } from './expression.ts'
 import { ruleIdSchema, ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleSetInput } from './rule-set.ts'
-import { featureCelType, toCelContext } from './value-types.ts'
+import { featureCelType } from './feature-types.ts'
 
 /** What a rule is evaluated against: the transaction and features as scoring has them. */
 export interface RuleInput {
@@ -60,14 +60,13 @@ export function compileRuleSet(input: RuleSetInput | unknown): Result<CompiledRu
     ? { features: parsed.data.features, lists: Object.keys(parsed.data.lists), rules: parsed.data.rules.map((rule, index) => ({ rule, index })) }
     : readable(input)
   const scope: ExpressionScope = { features: new Map(features.map((f) => [f.name, featureCelType(f)])), lists: new Set(lists) }
-  const environment = scopedEnvironment(scope)
-  const intFeatures = features.filter((f) => featureCelType(f) === 'int').map((f) => f.name)
+  const { environment, context } = expressionEnvironment(scope)
   // One conversion per evaluation of the set, shared by its rules (evaluate.ts builds one input per transaction).
   const contexts = new WeakMap<RuleInput, ExpressionContext>()
   const contextOf = (input: RuleInput): ExpressionContext => {
-    let context = contexts.get(input)
-    if (!context) contexts.set(input, (context = toCelContext(input.txn, input.features, intFeatures, input.lists)))
-    return context
+    let converted = contexts.get(input)
+    if (!converted) contexts.set(input, (converted = context(input.txn, input.features, input.lists)))
+    return converted
   }
   const rules: CompiledRule[] = []
   sourceRules.forEach(({ rule, index }) => {

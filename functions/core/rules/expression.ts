@@ -1,9 +1,10 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js'
 import { err, ok, type Result } from '../result.ts'
 import { unboundedWork } from './bounded-work.ts'
+import { registerRecordType } from './cel-records.ts'
 import { registerLinearMatches } from './linear-regex.ts'
 import { transactionCelSchema, transactionFieldPaths } from './transaction-fields.ts'
-import type { CelContext, FeatureCelType } from './value-types.ts'
+import type { FeatureCelType } from './feature-types.ts'
 
 /**
  * Rule conditions are CEL (cel.dev): a standard, side-effect-free, non-Turing-complete language.
@@ -12,12 +13,11 @@ import type { CelContext, FeatureCelType } from './value-types.ts'
  * when the rule set is compiled, with the rule and the position, rather than erroring on every
  * transaction.
  */
-const environment = registerLinearMatches(
+const base = registerLinearMatches(
   new Environment({
     limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 },
   }),
 )
-  .registerVariable('txn', { schema: transactionCelSchema, description: 'The transaction being scored (card tokenized)' })
   .registerFunction({
     signature: 'localHour(string): int',
     // occurredAt is validated ISO 8601 with the producer's own offset: its hour digits are local time.
@@ -38,13 +38,21 @@ const environment = registerLinearMatches(
  */
 const arithmetic = { '+': (a: number, b: number) => a + b, '-': (a: number, b: number) => a - b, '*': (a: number, b: number) => a * b, '/': (a: number, b: number) => a / b }
 for (const [op, apply] of Object.entries(arithmetic)) {
-  environment.registerOperator(`int ${op} double: double`, (a: bigint, b: number) => apply(Number(a), b))
-  environment.registerOperator(`double ${op} int: double`, (a: number, b: bigint) => apply(a, Number(b)))
+  base.registerOperator(`int ${op} double: double`, (a: bigint, b: number) => apply(Number(a), b))
+  base.registerOperator(`double ${op} int: double`, (a: number, b: bigint) => apply(a, Number(b)))
 }
 // Registers both orders, and `!=`.
-environment.registerOperator('int == double', (a: bigint, b: number) => Number(a) === b)
+base.registerOperator('int == double', (a: bigint, b: number) => Number(a) === b)
 
-export type ExpressionContext = CelContext
+const toTransaction = registerRecordType(base, 'vigil.Transaction', transactionCelSchema)
+base.registerVariable('txn', { type: 'vigil.Transaction', description: 'The transaction being scored (card tokenized)' })
+
+/** What a condition runs on: records of the declared types (cel-records.ts) and the rule set's lists. */
+export interface ExpressionContext {
+  txn: object
+  features: object
+  lists: Record<string, ReadonlySet<string>>
+}
 
 export interface ExpressionReads {
   features: string[]
@@ -69,19 +77,27 @@ export interface ExpressionScope {
   lists: ReadonlySet<string>
 }
 
-/** The environment of one rule set: `features` and `lists` typed with the names it declares. */
-export function scopedEnvironment(scope: ExpressionScope): Environment {
-  return environment
-    .clone()
-    .registerVariable('features', { schema: Object.fromEntries(scope.features), description: 'Feature values by name, from history before this transaction' })
-    .registerVariable('lists', { schema: Object.fromEntries([...scope.lists].map((name) => [name, 'list<string>'])), description: 'Named value lists of the rule set' })
+export interface ExpressionEnvironment {
+  environment: Environment
+  /** The context for the set's conditions, from a transaction and its feature values as scoring has them. */
+  context(txn: object, features: object, lists: Record<string, ReadonlySet<string>>): ExpressionContext
+}
+
+/** The environment of one rule set: `features` typed with the names it declares. */
+export function expressionEnvironment(scope: ExpressionScope): ExpressionEnvironment {
+  const environment = base.clone()
+  const toFeatures = registerRecordType(environment, 'vigil.Features', Object.fromEntries(scope.features))
+  environment
+    .registerVariable('features', { type: 'vigil.Features', description: 'Feature values by name, from history before this transaction' })
+    .registerVariable('lists', { type: 'map<string, list<string>>', description: 'Named value lists of the rule set' })
+  return { environment, context: (txn, features, lists) => ({ txn: toTransaction(txn), features: toFeatures(features), lists }) }
 }
 
 /**
  * Parses, checks and analyses one condition. Every problem found is returned, not only the
  * first: all unknown names, or else the type error, and every construct of unbounded work.
  */
-export function compileExpression(source: string, scope: ExpressionScope, env: Environment = scopedEnvironment(scope)): Result<CompiledExpression, ExpressionError[]> {
+export function compileExpression(source: string, scope: ExpressionScope, env: Environment = expressionEnvironment(scope).environment): Result<CompiledExpression, ExpressionError[]> {
   let parsed: ReturnType<Environment['parse']>
   try {
     parsed = env.parse(source)

@@ -2,6 +2,9 @@ import * as z from 'zod'
 import { featureDefinitionSchema } from '../features/definition.ts'
 
 export const ruleModes = ['active', 'shadow'] as const
+/** The most a list of a rule set holds, and the longest value in one. */
+export const maxListEntries = 100_000
+export const maxListValueLength = 256
 export const ruleActions = ['allow', 'review', 'block'] as const
 
 export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 characters of a-z 0-9 _ . - (lower case)')
@@ -30,7 +33,7 @@ export const ruleSetSchema = z
       .strictObject({ review: z.number().finite(), block: z.number().finite() })
       .refine((t) => t.review <= t.block, { message: 'review must not exceed block', path: ['review'] }),
     features: z.array(featureDefinitionSchema).max(64).default([]),
-    lists: z.record(listName, z.array(z.string().max(256)).max(100_000)).default({}),
+    lists: z.record(listName, z.array(z.string().max(maxListValueLength)).max(maxListEntries)).default({}),
     rules: z.array(ruleSchema).min(1).max(256),
   })
   .superRefine((set, ctx) => {

@@ -1,16 +1,12 @@
 import * as z from 'zod'
 import { transactionSchema } from '../transaction.ts'
-
-/** A CEL object schema: a field's CEL type name, or a nested object's schema. */
-export interface CelSchema {
-  [field: string]: string | CelSchema
-}
+import type { CelSchema } from './cel-records.ts'
 
 /**
  * Every dotted path a rule may read under `txn` (`amount`, `merchant.mcc`, `card.last4`, …) and
  * each field's CEL type, derived from the transaction schema: a typo like `txn.amout` fails when
  * the rule set is compiled, not on every transaction at run time, and so does a type error such
- * as `txn.amount + "x"`. An integer (`amount`, in cents) is a CEL `int` (value-types.ts hands it
+ * as `txn.amount + "x"`. An integer (`amount`, in cents) is a CEL `int` (cel-records.ts hands it
  * over as one), another number a `double`, strings, enums and formats `string`, arrays lists.
  */
 export const { transactionFieldPaths, transactionCelSchema } = (() => {
