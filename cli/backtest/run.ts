@@ -6,7 +6,7 @@ import type { CompiledRuleSet } from '../../functions/core/rules/compile.ts'
 import { emptyTally, tallyDecision, type StatsTally } from '../../functions/core/rules/stats.ts'
 import { keyIdOf, type KeyId } from '../../functions/core/card-token.ts'
 import type { Keyring } from '../../functions/core/keyring.ts'
-import { eventTime, parseTransactionJson, type Transaction } from '../../functions/core/transaction.ts'
+import { eventTime, parseTransactionJson, type Transaction, type TransactionError } from '../../functions/core/transaction.ts'
 import { RecentIds } from './recent-ids.ts'
 import { ReorderBuffer } from './reorder-buffer.ts'
 
@@ -26,7 +26,7 @@ export class RefusedKeyError extends Error {
 /** An input line that was not scored, with its 1-based line number and why. */
 export interface Reject {
   line: number
-  code: 'invalid_json' | 'invalid_transaction' | 'duplicate_transaction' | 'event_time_skew'
+  code: TransactionError['code'] | 'duplicate_transaction' | 'event_time_skew'
   issues: Issue[]
 }
 
