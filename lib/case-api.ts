@@ -27,8 +27,8 @@ export const caseApiEntry = fileURLToPath(new URL('../functions/case-api/handler
  * `cognito:groups`. Precedence: the lower number wins where Cognito picks one group (a role ARN).
  */
 export const caseApiGroups: Readonly<Record<CaseApiRole, { readonly description: string; readonly precedence: number }>> = {
-  supervisor: { description: 'Supervisors: everything analysts do, decide any case, edit and activate rule sets', precedence: 1 },
-  analyst: { description: 'Analysts: review, claim, note and decide cases; read decisions and rules', precedence: 2 },
+  supervisor: { description: 'Supervisors: everything analysts do, decide any case and escalated ones, upload rule sets, approve each other\'s activations', precedence: 1 },
+  analyst: { description: 'Analysts: review, claim, note and decide cases until they escalate; read decisions and rules', precedence: 2 },
 }
 
 export interface CaseApiProps {
@@ -54,17 +54,32 @@ export interface CaseApiProps {
  *   protection (advanced security) needs the Plus plan, priced per active user, and a handful of
  *   administrator-created analysts signing in with a password and TOTP do not need it (cdk-nag
  *   COG8 is acknowledged for this). One app client without a secret
- *   (a browser or CLI cannot keep one), SRP or user-password sign-in, no OAuth/hosted UI, tokens
- *   valid 1 hour, refresh tokens 12 hours (a shift), revocable.
+ *   (a browser or CLI cannot keep one), SRP sign-in (and USER_PASSWORD_AUTH, the password sent as
+ *   is, on the disposable dev stage only: `CaseApiConfig.passwordSignIn`), no OAuth/hosted UI,
+ *   tokens valid 1 hour, refresh tokens 12 hours (a shift), revocable.
  * - **Authorization.** An HTTP API JWT authorizer trusts the pool as issuer
  *   (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) and the app client as the only
  *   audience (`aud` of ID tokens, `client_id` of access tokens), and is the API's default: no route
- *   exists without it. Roles are the handler's business: the authorizer proves who the caller is,
- *   the handler reads `cognito:groups` and refuses what the role may not do.
+ *   exists without it. Every route requires the scope `aws.cognito.signin.user.admin`, which only a
+ *   user's access token carries: ID tokens are refused at the gateway (403), and the handler
+ *   refuses any `token_use` but `access` as well. Roles are the handler's business: it reads
+ *   `cognito:groups` and refuses what the role may not do (the design, and why roles are not
+ *   scopes: functions/case-api/routes.ts).
+ * - **No WAF, on purpose.** AWS WAF cannot be associated with an API Gateway HTTP API (its
+ *   protected resources are REST APIs, CloudFront, ALBs, AppSync, Cognito user pools, App Runner,
+ *   Amplify, Verified Access). Every route here needs a valid token before any code runs, the stage
+ *   is throttled, bodies are small and validated, and the users are a handful of administrator-
+ *   created analysts with TOTP. What WAF would add (IP reputation, per-IP rate rules, managed
+ *   rule groups against injection) matters most at sign-in, and a user pool takes a web ACL
+ *   directly: that is the first WAF to add if the threat model grows. For the API itself, the
+ *   choices are CloudFront with a web ACL in front (with a custom domain and the execute-api
+ *   endpoint disabled, so it cannot be bypassed) or a REST API (WAF and resource policies with an
+ *   IP allow-list); neither is worth its cost and latency for this audience today.
  * - **The function.** Its own role and log group; table names and the state machine ARN in its
- *   environment; cases read/write, decisions read, rules read/write (rule sets and their stats) and
- *   `states:SendTaskSuccess`/`SendTaskFailure`/`SendTaskHeartbeat` on the case workflow, from
- *   `grant*` only. Its timeout (10 s) is well within the integration's (30 s), so a slow request
+ *   environment; exactly the table calls it makes (`Tables.grant`: cases GetItem, Query,
+ *   UpdateItem; decisions GetItem; rules GetItem, Query, PutItem, UpdateItem; no Scan or
+ *   DeleteItem anywhere) and `states:SendTaskSuccess`/`SendTaskFailure`/`SendTaskHeartbeat` on the
+ *   case workflow. Its timeout (10 s) is well within the integration's (30 s), so a slow request
  *   fails in the function, logged, rather than as a bare 503 from API Gateway.
  * - **The stage.** `$default`, auto-deployed, throttled (vigil:apiThrottleRateLimit /
  *   vigil:apiThrottleBurstLimit), with JSON access logs to a KMS-encrypted log group. CORS only
@@ -122,7 +137,8 @@ export class CaseApi extends Construct {
     })
     this.userPoolClient = this.userPool.addClient('AppClient', {
       generateSecret: false,
-      authFlows: { userSrp: true, userPassword: true },
+      // The password itself never travels in prod: SRP only. USER_PASSWORD_AUTH on the dev stage.
+      authFlows: { userSrp: true, userPassword: settings.passwordSignIn },
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
@@ -157,13 +173,16 @@ export class CaseApi extends Construct {
         VIGIL_ESCALATION_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
       },
     })
-    tables.cases.grantReadWriteData(this.handler)
-    tables.decisions.grantReadData(this.handler)
-    tables.rules.grantReadWriteData(this.handler)
+    // The calls the handler makes: cases read, queued (Query on the index) and updated, never
+    // created or deleted; decisions read; rule sets, requests and the trail read and written,
+    // never deleted (an approved request is marked, not removed).
+    tables.grant(tables.cases, this.handler, 'GetItem', 'Query', 'UpdateItem')
+    tables.grant(tables.decisions, this.handler, 'GetItem')
+    tables.grant(tables.rules, this.handler, 'GetItem', 'Query', 'PutItem', 'UpdateItem')
     stateMachine.grantTaskResponse(this.handler)
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
-      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes (the queue by status and deadline), as CDK's grantReadWriteData grants them: no other table's",
+      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes (the queue by status and deadline), as CDK's table.grant names them: no other table's",
     })
 
     // --- The API --------------------------------------------------------------------------------
@@ -229,6 +248,7 @@ export class CaseApi extends Construct {
           routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
           integration,
           authorizer: this.authorizer,
+          authorizationScopes: [...route.scopes],
         }),
     )
   }

@@ -143,10 +143,15 @@ export interface CaseApiConfig {
   readonly corsOrigins: readonly string[]
   /** Stage-wide throttling: requests per second, and the burst above it. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number }
+  /**
+   * Whether the app client allows USER_PASSWORD_AUTH (the password itself sent to Cognito, handy for
+   * scripts against a dev stack). Not a setting: the disposable stage only; elsewhere SRP alone.
+   */
+  readonly passwordSignIn: boolean
 }
 
 /** The defaults, also written in cdk.json. A few analysts need far less; the limit caps a runaway client's cost. */
-export const caseApiDefaults: CaseApiConfig = { corsOrigins: [], throttle: { rateLimit: 50, burstLimit: 100 } }
+export const caseApiDefaults: Omit<CaseApiConfig, 'passwordSignIn'> = { corsOrigins: [], throttle: { rateLimit: 50, burstLimit: 100 } }
 
 /**
  * The case workflow's deadlines (see lib/escalation.ts): seconds to a verdict by priority. An
@@ -267,6 +272,7 @@ export function readVigilConfig(node: Node): VigilConfig {
       rateLimit: integer(contextKeys.apiThrottleRateLimit, 1, 10_000, caseApiDefaults.throttle.rateLimit),
       burstLimit: integer(contextKeys.apiThrottleBurstLimit, 1, 5_000, caseApiDefaults.throttle.burstLimit),
     },
+    passwordSignIn: stage === disposableStage,
   }
 
   const alarmEmail = get(contextKeys.alarmEmail)

@@ -80,12 +80,13 @@ export class Escalation extends Construct {
         VIGIL_SLA_SECONDS: JSON.stringify(settings.analystSlaSeconds),
       },
     })
-    tables.cases.grantReadWriteData(this.caseTasks)
-    tables.decisions.grantReadWriteData(this.caseTasks)
-    tables.rules.grantReadWriteData(this.caseTasks)
+    // The calls the tasks make: cases read, created and updated; labels and rule stats counted.
+    tables.grant(tables.cases, this.caseTasks, 'GetItem', 'PutItem', 'UpdateItem')
+    tables.grant(tables.decisions, this.caseTasks, 'UpdateItem')
+    tables.grant(tables.rules, this.caseTasks, 'UpdateItem')
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
-      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes, as CDK's grantReadWriteData grants them: no other table's",
+      [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes, as CDK's table.grant names them: no other table's",
     })
 
     const caseId = sfn.JsonPath.stringAt('$.case.caseId')

@@ -13,7 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
 import type { ObservabilityConfig } from './config.ts'
 import { caseOutcomeSchema } from '../functions/core/cases/case.ts'
-import { metricsNamespace, serviceNames } from '../functions/aws/service-names.ts'
+import { metricsNamespace, ruleSetActivatedMetric, serviceNames } from '../functions/aws/service-names.ts'
 
 /** The scorer's EMF metrics (functions/score/metrics.ts): namespace and the Powertools service dimension. */
 export const scorerMetrics = { namespace: metricsNamespace, dimensions: { service: serviceNames.scorer } } as const
@@ -32,6 +32,7 @@ export const alarmNames = [
   'Escalations',
   'SlaBreaches',
   'BlockRateAnomaly',
+  'RuleSetActivated',
 ] as const
 export type AlarmName = (typeof alarmNames)[number]
 
@@ -237,6 +238,16 @@ export class Observability extends Construct {
         metric: slaBreaches,
         threshold: thresholds.slaBreachesPerHour,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: notBreaching,
+      }),
+      // Every activation tells on-call: the scorers now run another rule set (four eyes approved it,
+      // or a supervisor rolled back); a surprise one is an incident (functions/case-api/rule-activation.ts).
+      RuleSetActivated: alarm('RuleSetActivated', {
+        alarmDescription: 'A rule set was activated (approved by a second supervisor, or rolled back): check GET /rules/audit that it was expected',
+        metric: new cloudwatch.Metric({ namespace: metricsNamespace, metricName: ruleSetActivatedMetric, dimensionsMap: { service: serviceNames.caseApi }, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
+        threshold: 0,
+        comparisonOperator: above,
         evaluationPeriods: 1,
         treatMissingData: notBreaching,
       }),

@@ -180,10 +180,13 @@ export class Scoring extends Construct {
       environment,
     })
 
-    tables.decisions.grantReadWriteData(this.scorer)
-    tables.entityState.grantReadWriteData(this.scorer)
-    tables.quarantine.grantReadWriteData(this.scorer)
-    tables.rules.grantReadData(this.scorer)
+    // The calls the scorer makes, no more (no Scan, no DeleteItem): decisions are read in batches and
+    // put once (GetItem after a lost conditional put), entity state likewise, quarantine entries put;
+    // the rule set and its lists read, and rule hits counted (UpdateItem ADD).
+    tables.grant(tables.decisions, this.scorer, 'BatchGetItem', 'GetItem', 'PutItem')
+    tables.grant(tables.entityState, this.scorer, 'BatchGetItem', 'PutItem')
+    tables.grant(tables.quarantine, this.scorer, 'PutItem')
+    tables.grant(tables.rules, this.scorer, 'GetItem', 'Query', 'UpdateItem')
     this.tokenizationKey.grantRead(this.scorer)
 
     // --- Event source mapping -------------------------------------------------------------------

@@ -96,11 +96,25 @@ export const ruleStatsItems = {
 
 /**
  * Items of the rules table. A rule set version is `{pk: "ruleset", sk: "version#0000000042",
- * body: "<rule-set JSON>"}`; the active version is `{pk: "ruleset", sk: "active", version: 42}`.
- * Zero-padded so versions sort in order; activation or rollback rewrites only the pointer.
+ * body: "<rule-set JSON>", wasActive?: true}`; the active version is `{pk: "ruleset", sk: "active",
+ * version: 42}`. Zero-padded so versions sort in order; activation or rollback rewrites only the
+ * pointer. A supervisor's pending request to activate a version (four eyes: another supervisor
+ * approves it) is `{pk: "ruleset", sk: "request#0000000042", requestedBy, requestedAt, from}`, and
+ * `approvedBy`, `approvedAt` once approved.
  */
 export const ruleSetItems = {
   partition: 'ruleset',
   activeSortKey: 'active',
   versionSortKey: (version: number): string => `version#${String(version).padStart(10, '0')}`,
+  requestSortKey: (version: number): string => `request#${String(version).padStart(10, '0')}`,
+} as const
+
+/**
+ * The rule-set administration trail, kept forever: `{pk: "ruleset-audit", sk: "<ISO time>#<id>",
+ * action, version, from, by, at}`, one item per upload, activation request, approval or rollback.
+ * ISO times sort in order, so a query reads it newest first.
+ */
+export const ruleSetAuditItems = {
+  partition: 'ruleset-audit',
+  sortKey: (at: string, id: string): string => `${at}#${id}`,
 } as const

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
+import type * as iam from 'aws-cdk-lib/aws-iam'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import { Construct } from 'constructs'
 import { tableSchemas, type KeyAttribute, type TableSchema } from './table-schema.ts'
@@ -7,6 +8,10 @@ import { tableSchemas, type KeyAttribute, type TableSchema } from './table-schem
 // The key names are defined in ./table-schema.ts (no imports, safe to bundle into Lambda code).
 export { entityKeySeparator, tableSchemas, ttlAttribute } from './table-schema.ts'
 export type { KeyAttribute, TableKey, TableSchema } from './table-schema.ts'
+
+/** The DynamoDB actions Vigil's functions call, by API name; what `Tables.grant` grants from. */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem'
+const readActions: ReadonlySet<TableAction> = new Set(['GetItem', 'BatchGetItem', 'Query'])
 
 export interface TablesProps {
   /** RETAIN also turns on deletion protection. */
@@ -64,6 +69,18 @@ export class Tables extends Construct {
     this.rules = table(tableSchemas.rules)
     this.quarantine = table(tableSchemas.quarantine)
     this.cases = table(tableSchemas.cases)
+  }
+
+  /**
+   * Exactly `actions` on `table` (and its indexes, which Query reads) and the tables key as they
+   * need it: decrypt to read, encrypt too to write (CDK's key actions for table grants). Not
+   * grantReadData/grantReadWriteData, which give every read or write action (Scan, DeleteItem,
+   * BatchWriteItem, …) whatever the code calls: list here only the calls a function makes.
+   */
+  grant(table: dynamodb.Table, grantee: iam.IGrantable, ...actions: [TableAction, ...TableAction[]]): void {
+    table.grant(grantee, ...actions.map((action) => `dynamodb:${action}`))
+    const writes = actions.some((action) => !readActions.has(action))
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] : []))
   }
 }
 

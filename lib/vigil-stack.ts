@@ -120,7 +120,7 @@ export class VigilStack extends Stack {
       value: this.caseApi.userPool.userPoolId,
     })
     new CfnOutput(this, 'UserPoolClientId', {
-      description: 'App client to sign in with (SRP or USER_PASSWORD_AUTH); the API accepts only its tokens',
+      description: 'App client to sign in with (SRP; also USER_PASSWORD_AUTH on the dev stage); the API accepts only its access tokens',
       value: this.caseApi.userPoolClient.userPoolClientId,
     })
     new CfnOutput(this, 'AlarmTopicArn', {

@@ -19,8 +19,9 @@
  * | `scope`          | `aws.cognito.signin.user.admin`   | –                       |
  * | also             | `iss`, `iat`, `exp`, `auth_time`, `jti`, `origin_jti`, `event_id`, `version` (access) |
  *
- * Cognito's access tokens name the user in `username`, its ID tokens in `cognito:username`: code
- * that reads the caller's name must accept both (the JWT authorizer accepts either token).
+ * Cognito's access tokens name the user in `username`, its ID tokens in `cognito:username`. The
+ * case API takes access tokens only: its routes require the `scope` above, which an ID token lacks
+ * (functions/case-api/routes.ts); ID tokens are signed here to test that refusal.
  *
  * The issuer and audience below are the local runtime's, named here only. They never match a real
  * user pool (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) or app client, so a dev token
@@ -30,7 +31,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
-import type { CaseApiRole } from '../functions/case-api/routes.ts'
+import { userAccessScope, type CaseApiRole } from '../functions/case-api/routes.ts'
 
 /** The `iss` of every dev token; the local server's JWT authorizer requires it. */
 export const devIssuer = 'http://localhost/vigil-dev-user-pool'
@@ -131,7 +132,7 @@ export async function signDevToken(key: DevSigningKey, options: DevTokenOptions)
     ...(groups.length > 0 ? { 'cognito:groups': [...new Set(groups)] } : {}),
     iss: options.issuer ?? devIssuer,
     ...(tokenUse === 'access'
-      ? { version: 2, client_id: audience, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username }
+      ? { version: 2, client_id: audience, token_use: 'access', scope: userAccessScope, username }
       : { 'cognito:username': username, aud: audience, token_use: 'id' }),
     origin_jti: randomUUID(),
     event_id: randomUUID(),

@@ -8,8 +8,9 @@ Prints a development JWT for the local case API, shaped like a Cognito user pool
 (default: the role's name) in the role's group ("cognito:groups"), issuer ${devIssuer},
 audience ${devAudience}. It is signed with the local key in <data-dir>/dev-jwks.json (default
 ${defaultDataDir}), created on first use; the local API server trusts that key, and no deployed API does.
-An access token by default (user in "username", audience in "client_id"); --id-token prints an ID
-token instead (user in "cognito:username", audience in "aud"). --expires takes seconds or 15m, 1h, 7d
+An access token (user in "username", audience in "client_id"), the only kind the API accepts;
+--id-token prints an ID token instead (user in "cognito:username", audience in "aud"), which the
+API refuses (403): for testing that refusal. --expires takes seconds or 15m, 1h, 7d
 (default 1h, as Cognito).
 
   curl -H "Authorization: Bearer $(npx vigil token --role analyst)" http://127.0.0.1:PORT/cases`

@@ -17,6 +17,7 @@ import { decodeCursor, encodeCursor, type CaseListFilter } from './cursor.ts'
 import { checkBodySize, json, problem, readJsonBody, validate, type ApiResponse } from './http.ts'
 import { callerOf, hasRole, type Claims } from './identity.ts'
 import { openApiDocument, operations } from './openapi.ts'
+import { approveActivation, requestActivation, type Activation, type ActivationError, type RuleActivationDeps } from './rule-activation.ts'
 import { caseApiRoutes, defaultMaxBodyBytes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
 import { openStatuses, type ApiIssue, type listCasesQuerySchema, type ruleStatsQuerySchema } from './schemas.ts'
 
@@ -24,12 +25,17 @@ export interface CaseApiDeps {
   cases: Pick<DynamoCaseStore, 'get' | 'update'>
   queue: Pick<DynamoCaseQueries, 'list'>
   decisions: Pick<DynamoDecisionQueries, 'get'>
-  rules: Pick<DynamoRuleAdmin, 'activeVersion' | 'versions' | 'body' | 'create' | 'activate' | 'ruleCounts'>
+  rules: Pick<
+    DynamoRuleAdmin,
+    'activeVersion' | 'versions' | 'body' | 'stored' | 'create' | 'activate' | 'ruleCounts' | 'activationRequest' | 'activationRequests' | 'requestActivation' | 'takeActivationRequest' | 'appendAudit' | 'audit'
+  >
   workflow: WorkflowPort
   /** Epoch ms. */
   now: () => number
   /** Unexpected failures (a 500, or a verdict recorded whose workflow could not be resumed). */
   onError?: (error: unknown, context: { operation: string; requestId?: string }) => void
+  /** A rule set became active (approved or rolled back): the handler counts it, and an alarm fires. */
+  onRuleSetActivated?: (activation: Activation) => void
 }
 
 export type CaseApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer
@@ -226,11 +232,12 @@ const getDecision: Handler = async (request, deps) => {
 // ---------------------------------------------------------------------------------------------
 
 const listRuleSets: Handler = async (_request, deps) => {
-  const [active, versions] = await Promise.all([deps.rules.activeVersion(), deps.rules.versions()])
+  const [active, versions, requests] = await Promise.all([deps.rules.activeVersion(), deps.rules.versions(), deps.rules.activationRequests()])
   const body = active === undefined ? undefined : await deps.rules.body(active)
   return json(200, {
     active: active !== undefined && body !== undefined ? { version: active, ruleSet: body } : null,
     versions: versions.map((v) => ({ ...v, active: v.version === active })),
+    requests,
   })
 }
 
@@ -269,35 +276,53 @@ function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
   return issues
 }
 
+/**
+ * Why a rule set may not run, as issues (none if it may): what upload, activation requests,
+ * approvals and rollbacks all check, so a set refused at upload is refused at activation too.
+ */
+function ruleSetIssues(body: unknown): ApiIssue[] {
+  const compiled = compileRuleSet(body)
+  if (!compiled.ok) return withRuleIds(compiled.error.issues, body)
+  return panIssues(body as z.input<typeof ruleSetSchema>)
+}
+
 const putRuleSet: Handler = async (request, deps) => {
-  const compiled = compileRuleSet(request.body)
-  if (!compiled.ok) {
-    const issues = withRuleIds(compiled.error.issues, request.body)
-    return problem('invalid_rule_set', `the rule set does not compile: ${issues.length} issue${issues.length === 1 ? '' : 's'}`, { issues })
-  }
-  const input = request.body as z.input<typeof ruleSetSchema>
-  const pans = panIssues(input)
-  if (pans.length) return problem('invalid_rule_set', 'the rule set holds what looks like a card number', { issues: pans })
-  const { version } = compiled.value
+  const issues = ruleSetIssues(request.body)
+  if (issues.length) return problem('invalid_rule_set', `the rule set cannot run: ${issues.length} issue${issues.length === 1 ? '' : 's'}`, { issues })
+  const { version } = request.body as { version: number }
   const meta = { createdAt: new Date(deps.now()).toISOString(), createdBy: request.actor.username }
   // Stored as sent (durations as text): the scorers parse and compile the stored JSON.
   if ((await deps.rules.create(version, request.body, meta)) === 'exists') {
     return problem('version_exists', `rule set version ${version} exists; versions are immutable: upload it under a new version number`)
   }
+  await deps.rules.appendAudit({ at: meta.createdAt, action: 'uploaded', version, from: (await deps.rules.activeVersion()) ?? null, by: meta.createdBy })
   return json(201, { version, active: false, ...meta })
 }
 
-const activateRuleSet: Handler = async (request, deps) => {
-  const version = request.path.version as number
-  const body = await deps.rules.body(version)
-  if (body === undefined) return problem('not_found', `no rule set version ${version}`)
-  // Stored versions compiled when they were stored; a scorer cold-starting on one that no longer
-  // does would have no rule set at all, so check again before pointing the scorers at it.
-  const compiled = compileRuleSet(body)
-  if (!compiled.ok) return problem('conflict', `stored rule set version ${version} does not compile`, { issues: withRuleIds(compiled.error.issues, body) })
-  const previous = await deps.rules.activate(version, { activatedAt: new Date(deps.now()).toISOString(), activatedBy: request.actor.username })
-  return json(200, { active: version, previous: previous ?? null })
+function activationDeps(deps: CaseApiDeps): RuleActivationDeps {
+  return { rules: deps.rules, check: ruleSetIssues, now: deps.now, ...(deps.onRuleSetActivated ? { onActivated: deps.onRuleSetActivated } : {}) }
 }
+
+/** not_found 404; self_approval 403; activation_pending, conflict and a stored set that cannot run 409. */
+function activationProblem(error: ActivationError): ApiResponse {
+  if (error.code === 'not_runnable') return problem('conflict', error.message, { issues: error.issues })
+  return problem(error.code, error.message)
+}
+
+const activated = (activation: Activation) => json(200, { active: activation.version, previous: activation.previous })
+
+const activateRuleSet: Handler = async (request, deps) => {
+  const result = await requestActivation(activationDeps(deps), request.path.version as number, request.actor)
+  if (!result.ok) return activationProblem(result.error)
+  return result.value.kind === 'activated' ? activated(result.value.activation) : json(202, result.value.request)
+}
+
+const approveRuleSet: Handler = async (request, deps) => {
+  const result = await approveActivation(activationDeps(deps), request.path.version as number, request.actor)
+  return result.ok ? activated(result.value) : activationProblem(result.error)
+}
+
+const ruleSetAudit: Handler = async (_request, deps) => json(200, { items: await deps.rules.audit() })
 
 export const statsNote =
   'hits: decisions the rule fired in under this version, as the scorer counts them (once per batch, after writing its decisions: a batch that fails in between is not counted, and decisions scored before hit counting was deployed are not either). fraud, legitimate: the analysts\' verdicts on the cases it fired on. precision = fraud / (fraud + legitimate), null until such a case is decided. Shadow rules are counted too: their precision is what activating them would give.'
@@ -335,5 +360,7 @@ const handlers: Record<CaseApiOperation, Handler> = {
   putRuleSet,
   ruleStats,
   activateRuleSet,
+  approveRuleSet,
+  ruleSetAudit,
   openApi: async () => json(200, openApiDocument()),
 }

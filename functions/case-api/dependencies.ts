@@ -24,7 +24,7 @@ const configSchema = z.object({
  */
 export function caseApiDependencies(
   env: Record<string, string | undefined>,
-  options: { dynamo?: DynamoDBClient; sfn?: SFNClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError'] } = {},
+  options: { dynamo?: DynamoDBClient; sfn?: SFNClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError']; onRuleSetActivated?: CaseApiDeps['onRuleSetActivated'] } = {},
 ): CaseApiDeps {
   const config = configSchema.parse(env)
   const dynamo = options.dynamo ?? dynamoDbClient()
@@ -37,5 +37,6 @@ export function caseApiDependencies(
     workflow: options.workflow ?? new StepFunctionsWorkflow(options.sfn ?? new SFNClient({})),
     now: options.now ?? Date.now,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.onRuleSetActivated ? { onRuleSetActivated: options.onRuleSetActivated } : {}),
   }
 }

@@ -1,16 +1,23 @@
 import middy from '@middy/core'
+import { MetricUnit } from '@aws-lambda-powertools/metrics'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import { dynamoDbClient } from '../aws/clients.ts'
 import { createTelemetry, serviceNames, telemetryMiddlewares } from '../aws/telemetry.ts'
 import { handleApiRequest, type CaseApiEvent } from './app.ts'
 import { caseApiDependencies } from './dependencies.ts'
+import { ruleSetActivatedMetric } from '../aws/service-names.ts'
 
 const telemetry = createTelemetry(serviceNames.caseApi)
-const { logger, tracer } = telemetry
+const { logger, metrics, tracer } = telemetry
 const deps = caseApiDependencies(process.env, {
   dynamo: tracer.captureAWSv3Client(dynamoDbClient()),
   sfn: tracer.captureAWSv3Client(new SFNClient({})),
   onError: (error, context) => logger.error('case API failure', { ...context, error: error as Error }),
+  // The scorers now run another rule set: a metric the RuleSetActivated alarm watches, and a line.
+  onRuleSetActivated: (activation) => {
+    metrics.addMetric(ruleSetActivatedMetric, MetricUnit.Count, 1)
+    logger.warn('rule set activated', { ...activation })
+  },
 })
 
 /** The case API behind the HTTP API's JWT authorizer: routes in ./routes.ts, logic in ./app.ts. */

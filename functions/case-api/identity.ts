@@ -1,6 +1,7 @@
 /**
  * Who is calling, from the claims API Gateway's JWT authorizer verified. The signature, issuer,
- * audience and expiry were checked before the handler runs; this only reads the claims.
+ * audience, expiry and the route's scope were checked before the handler runs; this reads the
+ * claims, and accepts access tokens only.
  */
 import { usernameSchema, type Actor } from '../core/cases/index.ts'
 import type { CaseApiRole } from './routes.ts'
@@ -29,11 +30,19 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 /**
  * The caller's actor: the user name (`username`, else `cognito:username`, else `sub`) and the
- * highest role among their groups. No claims → 401; claims without a usable name → 401; no
- * `analyst` or `supervisor` group → 403.
+ * highest role among their groups. No claims → 401; not an access token → 401; claims without a
+ * usable name → 401; no `analyst` or `supervisor` group → 403.
+ *
+ * Access tokens only (`token_use` = `access`): an ID token says who signed in, for the client that
+ * asked, and is not meant to call APIs: it cannot be revoked (Cognito's revocation covers access
+ * and refresh tokens), carries no scopes, and its `aud` is the very client id the authorizer
+ * checks in an access token's `client_id`, so without this check either passes the authorizer.
+ * The route scopes (functions/case-api/routes.ts) refuse ID tokens at API Gateway already; this
+ * is the same rule where the claims are read, whatever sits in front.
  */
 export function callerOf(claims: Claims | undefined): Caller {
   if (!claims || Object.keys(claims).length === 0) return { ok: false, status: 401, detail: 'a bearer token is required' }
+  if (claims.token_use !== 'access') return { ok: false, status: 401, detail: 'an access token is required (token_use access), not an ID token' }
   const name = text(claims.username) ?? text(claims['cognito:username']) ?? text(claims.sub)
   const username = usernameSchema.safeParse(name)
   if (!username.success) return { ok: false, status: 401, detail: 'the token names no user (username, cognito:username or sub)' }

@@ -6,6 +6,7 @@
 import * as z from 'zod'
 import { caseApiRoutes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
 import {
+  activationRequestSchema,
   activationResponseSchema,
   caseIdParam,
   caseListSchema,
@@ -19,6 +20,8 @@ import {
   noteRequestSchema,
   openApiResponseSchema,
   problemSchema,
+  ruleSetAuditEntrySchema,
+  ruleSetAuditResponseSchema,
   ruleSetBodySchema,
   ruleSetsResponseSchema,
   ruleSetVersionSchema,
@@ -38,6 +41,8 @@ export interface OperationSpec {
   query: ObjectSchema
   body?: z.ZodType
   success: { status: 200 | 201; description: string; schema: z.ZodType }
+  /** A second success: 202 where the request was recorded but takes effect only on another's approval. */
+  accepted?: { description: string; schema: z.ZodType }
   /** Error statuses besides the ones every route can answer (400, 401, 403, 404, 405, 413, 500). */
   errors?: readonly number[]
 }
@@ -108,11 +113,28 @@ export const operations: Record<CaseApiOperation, OperationSpec> = {
     success: { status: 200, description: 'Per-rule statistics', schema: ruleStatsResponseSchema },
   },
   activateRuleSet: {
-    summary: 'Activate a stored version, or roll back to one (supervisors)',
+    summary: 'Ask for a stored version to be activated, or roll back to one (supervisors)',
+    description:
+      'Four eyes: a version that never ran is not activated by this call but gets a pending request (202), which a different supervisor approves with POST /rules/{version}/approve. A version that was active before is rolled back to at once (200). The stored set is checked again at every step. Every step is in GET /rules/audit.',
+    path: { version: versionParam },
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'Rolled back: the active version now, and the one it replaced', schema: activationResponseSchema },
+    accepted: { description: 'Requested: the version waits for a second supervisor\'s approval', schema: activationRequestSchema },
+    errors: [409],
+  },
+  approveRuleSet: {
+    summary: 'Approve another supervisor\'s activation request (supervisors)',
+    description: 'Activates the requested version. The supervisor who requested it cannot approve it (403 `self_approval`).',
     path: { version: versionParam },
     query: emptyQuerySchema,
     success: { status: 200, description: 'The active version now, and the one it replaced', schema: activationResponseSchema },
     errors: [409],
+  },
+  ruleSetAudit: {
+    summary: 'The rule-set administration trail',
+    description: 'Who uploaded, requested, approved or rolled back which version, when, and what was active before: the newest entries first.',
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'Audit entries, newest first', schema: ruleSetAuditResponseSchema },
   },
   openApi: {
     summary: 'This document',
@@ -124,7 +146,7 @@ export const operations: Record<CaseApiOperation, OperationSpec> = {
 const errorDescriptions: Record<number, string> = {
   400: 'Invalid input: malformed JSON, or a body, query or path that fails validation (every failing path in `issues`)',
   401: 'No or an invalid bearer token',
-  403: 'The caller\'s role may not do this',
+  403: 'The caller\'s role may not do this (`forbidden`, `not_assignee`, `supervisor_only` for an escalated case, `self_approval` for one\'s own activation request)',
   404: 'No such resource or route',
   405: 'The path exists, but not with this method',
   409: 'The request conflicts with the current state (a concurrent change, a closed case, an existing version)',
@@ -149,6 +171,9 @@ const components: Record<string, z.ZodType> = {
   RuleSetVersion: ruleSetVersionSchema,
   RuleSets: ruleSetsResponseSchema,
   Activation: activationResponseSchema,
+  ActivationRequest: activationRequestSchema,
+  RuleSetAuditEntry: ruleSetAuditEntrySchema,
+  RuleSetAudit: ruleSetAuditResponseSchema,
   RuleStats: ruleStatsResponseSchema,
   OpenApiDocument: openApiResponseSchema,
 }
@@ -204,6 +229,7 @@ function operation(route: CaseApiRoute, spec: OperationSpec, refs: Map<z.ZodType
   const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
   const responses: Record<string, unknown> = {
     [String(spec.success.status)]: { description: spec.success.description, content: { 'application/json': { schema: schemaOf(spec.success.schema, refs) } } },
+    ...(spec.accepted ? { 202: { description: spec.accepted.description, content: { 'application/json': { schema: schemaOf(spec.accepted.schema, refs) } } } } : {}),
   }
   for (const status of [...new Set([...commonErrors, ...(spec.errors ?? [])])].sort((a, b) => a - b)) {
     responses[String(status)] = { description: errorDescriptions[status] ?? 'An error', content: problem }

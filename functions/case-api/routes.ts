@@ -3,9 +3,17 @@
  * the local server register exactly these routes. Plain data with no imports, so CDK code can
  * import it without pulling zod or the AWS SDK into a synth.
  *
- * `role` is the least role a caller needs: `analyst` admits analysts and supervisors,
- * `supervisor` only supervisors. Every route requires a valid JWT (API Gateway's JWT authorizer);
- * the handler checks the role from the token's `cognito:groups` claim.
+ * Two checks, in two places, from one token:
+ * - `scopes`, at API Gateway's JWT authorizer (and the local server's): the token must carry one of
+ *   them. Every route takes `aws.cognito.signin.user.admin`, the scope Cognito puts in the access
+ *   token of a user's own sign-in (SRP), and in no ID token and no machine (client-credentials)
+ *   token: so only users' access tokens pass the gateway.
+ * - `role`, in the handler, from the same token's `cognito:groups`: `analyst` admits analysts and
+ *   supervisors, `supervisor` only supervisors.
+ * Why the role is not a scope as well: Cognito adds custom (resource-server) scopes to a sign-in's
+ * access token only through the OAuth endpoints or a version-2 pre-token-generation trigger, which
+ * needs the Essentials plan and one more Lambda; the groups are in the token already, signed by
+ * the same key, and the handler checks them before anything else runs.
  */
 
 export type CaseApiMethod = 'GET' | 'POST' | 'PUT'
@@ -20,7 +28,13 @@ export interface CaseApiRoute {
   readonly operationId: string
   /** Largest request body accepted (bytes, after base64 decoding); larger ones get 413. */
   readonly maxBodyBytes?: number
+  /** The authorizer's scopes: the token must carry one of them (API Gateway answers 403 otherwise). */
+  readonly scopes: readonly string[]
 }
+
+/** The scope of a Cognito user's access token from a sign-in (never in an ID token). */
+export const userAccessScope = 'aws.cognito.signin.user.admin'
+const userScopes = [userAccessScope] as const
 
 /** The limit for a JSON command (a note is at most 2,000 characters). */
 export const defaultMaxBodyBytes = 64 * 1024
@@ -28,7 +42,7 @@ export const defaultMaxBodyBytes = 64 * 1024
 /** A rule set is stored as one DynamoDB item (400 KB at most, with its keys and attributes). */
 export const ruleSetMaxBodyBytes = 256 * 1024
 
-export const caseApiRoutes = [
+const routes = [
   { method: 'GET', path: '/cases', role: 'analyst', operationId: 'listCases' },
   { method: 'GET', path: '/cases/{id}', role: 'analyst', operationId: 'getCase' },
   { method: 'POST', path: '/cases/{id}/claim', role: 'analyst', operationId: 'claimCase' },
@@ -39,10 +53,14 @@ export const caseApiRoutes = [
   { method: 'PUT', path: '/rules', role: 'supervisor', operationId: 'putRuleSet', maxBodyBytes: ruleSetMaxBodyBytes },
   { method: 'GET', path: '/rules/stats', role: 'analyst', operationId: 'ruleStats' },
   { method: 'POST', path: '/rules/{version}/activate', role: 'supervisor', operationId: 'activateRuleSet' },
+  { method: 'POST', path: '/rules/{version}/approve', role: 'supervisor', operationId: 'approveRuleSet' },
+  { method: 'GET', path: '/rules/audit', role: 'analyst', operationId: 'ruleSetAudit' },
   { method: 'GET', path: '/openapi.json', role: 'analyst', operationId: 'openApi' },
-] as const satisfies readonly CaseApiRoute[]
+] as const satisfies ReadonlyArray<Omit<CaseApiRoute, 'scopes'>>
 
-export type CaseApiOperation = (typeof caseApiRoutes)[number]['operationId']
+export const caseApiRoutes = routes.map((route) => ({ ...route, scopes: userScopes })) satisfies readonly CaseApiRoute[]
+
+export type CaseApiOperation = (typeof routes)[number]['operationId']
 
 /** `GET /cases/{id}`: the form of API Gateway's route keys. */
 export const routeKey = (route: Pick<CaseApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`

@@ -7,6 +7,7 @@ import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeT
 import { decisionSchema } from '../core/decision.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
 import { transactionSchema } from '../core/transaction.ts'
+import { auditPageSize, ruleSetAuditActions } from '../aws/rule-admin.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Problems (RFC 9457)
@@ -124,10 +125,20 @@ export const ruleSetVersionSchema = z
   })
   
 
+export const activationRequestSchema = z
+  .strictObject({
+    version: z.int().positive(),
+    requestedBy: usernameSchema,
+    requestedAt: z.string(),
+    from: z.int().positive().nullable().describe('The active version when it was requested; null before the first activation'),
+  })
+  .describe('A pending activation: a supervisor other than `requestedBy` approves it with POST /rules/{version}/approve')
+
 export const ruleSetsResponseSchema = z
   .strictObject({
     active: z.strictObject({ version: z.int().positive(), ruleSet: ruleSetBodySchema }).nullable().describe('The version the scorers run, or null before the first activation'),
     versions: z.array(ruleSetVersionSchema).describe('Every stored version, oldest first'),
+    requests: z.array(activationRequestSchema).describe('Activations waiting for a second supervisor, lowest version first'),
   })
   
 
@@ -137,6 +148,21 @@ export const activationResponseSchema = z
     previous: z.int().positive().nullable(),
   })
   .describe('The scorers pick the new version up within their refresh interval')
+
+export const ruleSetAuditEntrySchema = z
+  .strictObject({
+    at: z.string(),
+    action: z.enum(ruleSetAuditActions).describe('uploaded; activation_requested (by one supervisor); activated (approved by another); rolled_back (to a version that ran before, single-handed)'),
+    version: z.int().positive(),
+    from: z.int().positive().nullable().describe('The active version before this step; null before the first activation'),
+    by: usernameSchema,
+    requestedBy: usernameSchema.optional().describe('For an approved activation: who requested it'),
+  })
+  .describe('One step of rule-set administration')
+
+export const ruleSetAuditResponseSchema = z
+  .strictObject({ items: z.array(ruleSetAuditEntrySchema).describe(`The newest ${auditPageSize} steps, newest first`) })
+  .describe('The rule-set administration trail: uploads, activation requests, approvals and rollbacks')
 
 export const ruleStatsResponseSchema = z
   .strictObject({

@@ -9,7 +9,7 @@ import { caseApiFixture } from './case-api-fixture.ts'
 
 const aws = useEmulators()
 const pan = '4539578763621486'
-const supervisor = { claims: { username: 'sam', 'cognito:groups': '[supervisor]' } }
+const supervisor = { claims: { username: 'sam', 'cognito:groups': '[supervisor]', token_use: 'access' } }
 
 async function putRules(rules: ReturnType<typeof defaultRuleSet>['rules']) {
   const fixture = await caseApiFixture(aws)

@@ -225,3 +225,36 @@ describe('roles', () => {
     expect(provider?.[1].Properties.Role).toEqual({ 'Fn::GetAtt': [seedRole, 'Arn'] })
   })
 })
+
+describe('table grants', () => {
+  const dev = templates.dev
+  const { tables, scoring, escalation, caseApi } = dev.stack
+  const seedRole = scoring.node.findChild('SeedRole') as iam.IRole
+
+  /** The DynamoDB actions a role may take on a table (its ARN or its indexes'), sorted. */
+  const dynamoActions = (role: IConstruct, table: IConstruct): string[] => {
+    const table_ = `"${dev.logicalId(table as never)}"`
+    const statements = dev.statementsOf(dev.logicalId(role as never)).filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes(table_))
+    return [...new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')))].sort()
+  }
+  const only = (...actions: string[]) => actions.map((a) => `dynamodb:${a}`).sort()
+
+  // What each function's code calls (functions/aws/*-store.ts, case-queries.ts, rule-admin.ts), and
+  // nothing more: no Scan, no DeleteItem, no BatchWriteItem anywhere.
+  it.each([
+    ['the scorer', () => scoring.scorer.role!, { decisions: only('BatchGetItem', 'GetItem', 'PutItem'), entityState: only('BatchGetItem', 'PutItem'), quarantine: only('PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), cases: [] }],
+    ['the case tasks', () => escalation.caseTasks.role!, { cases: only('GetItem', 'PutItem', 'UpdateItem'), decisions: only('UpdateItem'), rules: only('UpdateItem'), entityState: [], quarantine: [] }],
+    ['the case API', () => caseApi.handler.role!, { cases: only('GetItem', 'Query', 'UpdateItem'), decisions: only('GetItem'), rules: only('GetItem', 'PutItem', 'Query', 'UpdateItem'), entityState: [], quarantine: [] }],
+    ['the rules seeding', () => seedRole, { rules: only('PutItem'), decisions: [], entityState: [], quarantine: [], cases: [] }],
+  ] as const)('%s: exactly the table actions it calls', (_name, role, expected) => {
+    for (const [table, actions] of Object.entries(expected)) expect([table, dynamoActions(role(), tables[table as keyof typeof expected])]).toEqual([table, actions])
+  })
+
+  it('no role may Scan or BatchWriteItem any table; only the case workflow deletes, a card from the block list in the rules table', () => {
+    const granted = statementsIn(dev.json.Resources).filter((s) => s.kind === 'identity' && s.Effect === 'Allow')
+    expect(granted.flatMap(actionsOf).filter((a) => ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*'].includes(a))).toEqual([])
+    const deletes = granted.filter((s) => actionsOf(s).includes('dynamodb:DeleteItem'))
+    expect(deletes.map((s) => s.owner)).toEqual([dev.logicalId(escalation.stateMachine.role.node.findChild('DefaultPolicy') as never)])
+    expect(JSON.stringify(deletes[0]!.Resource)).toContain(`{"Ref":"${dev.logicalId(tables.rules)}"}`)
+  })
+})

@@ -146,14 +146,23 @@ describe('authorization: the JWT authorizer in front of every route', () => {
     expect(claims.exp).toMatch(/^\d{10}$/)
     expect(claims.iat).toMatch(/^\d{10}$/)
     expect(Object.values(claims).every((v) => typeof v === 'string')).toBe(true)
-    expect(scopes).toBeNull() // no route has authorization scopes
+    expect(scopes).toEqual(['aws.cognito.signin.user.admin']) // every case API route requires it
   })
 
-  it('lets a supervisor ID token through too, its groups bracketed and space-separated', async () => {
+  it('refuses a valid ID token with 403 on every case API route: it carries no scope, so only access tokens pass', async () => {
     const token = await signDevToken(key, { username: 'sam', groups: ['analyst', 'supervisor'], tokenUse: 'id' })
-    const reply = await send(server.url, { path: '/rules', headers: { authorization: token } }) // the token alone, without "Bearer", is accepted too
+    for (const route of caseApiRoutes) {
+      const reply = await send(server.url, { method: route.method, path: route.path.replace(/\{[^}]+\}/g, '1'), headers: { authorization: token } })
+      expect([route.operationId, reply.status, reply.json()]).toEqual([route.operationId, 403, { message: 'Forbidden' }])
+    }
+    expect(events).toEqual([])
+  })
+
+  it('takes the access token alone too, without "Bearer", its groups bracketed and space-separated', async () => {
+    const token = await signDevToken(key, { username: 'sam', groups: ['analyst', 'supervisor'] })
+    const reply = await send(server.url, { path: '/rules', headers: { authorization: token } })
     expect(reply.status).toBe(200)
-    expect(reply.json().requestContext.authorizer.jwt.claims).toMatchObject({ 'cognito:username': 'sam', aud: devAudience, token_use: 'id', 'cognito:groups': '[analyst supervisor]' })
+    expect(reply.json().requestContext.authorizer.jwt.claims).toMatchObject({ username: 'sam', client_id: devAudience, token_use: 'access', 'cognito:groups': '[analyst supervisor]' })
   })
 })
 
@@ -252,7 +261,7 @@ describe('the event: API Gateway payload format 2.0', () => {
       routeKey: 'POST /cases/{id}/notes',
       stage: '$default',
       http: { method: 'POST', path: '/cases/c-1/notes', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      authorizer: { jwt: { claims: { username: 'alice' }, scopes: null } },
+      authorizer: { jwt: { claims: { username: 'alice' }, scopes: ['aws.cognito.signin.user.admin'] } },
     })
     expect(event.requestContext.requestId).toMatch(/^[A-Za-z0-9+/]{15}=$/)
     expect(reply.headers['apigw-requestid']).toBe(event.requestContext.requestId)
@@ -398,7 +407,7 @@ describe('vigil token', () => {
     }
   })
 
-  it('keeps using the same key across runs, and prints ID tokens and custom lifetimes on request', async () => {
+  it('keeps using the same key across runs, and prints ID tokens (which the API refuses) and custom lifetimes on request', async () => {
     const first = await devSigningKey({ dataDir })
     const token = await vigilToken('--role', 'analyst', '--id-token', '--expires', '15m')
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(first.jwks), { issuer: devIssuer, audience: devAudience })

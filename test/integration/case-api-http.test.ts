@@ -21,6 +21,7 @@ let server: ApiServer
 let key: DevSigningKey
 let analyst: string
 let supervisor: string
+let secondSupervisor: string
 
 beforeAll(async () => {
   flow = await workflowFixture(aws, { timeScale: 1e-2 })
@@ -34,6 +35,7 @@ beforeAll(async () => {
   })
   analyst = await signDevToken(key, { username: 'ana', groups: ['analyst'] })
   supervisor = await signDevToken(key, { username: 'sam', groups: ['supervisor'] })
+  secondSupervisor = await signDevToken(key, { username: 'sue', groups: ['supervisor'] })
 })
 
 afterAll(async () => {
@@ -115,19 +117,26 @@ describe('the case API over HTTP with the JWT authorizer', () => {
     expect(upload.status).toBe(403)
     expect(upload.type).toContain('application/problem+json')
     expect((await call('POST', '/rules/1/activate', analyst)).status).toBe(403)
+    // A supervisor's valid ID token: access tokens only.
+    expect((await call('GET', '/cases', await signDevToken(key, { username: 'sam', groups: ['supervisor'], tokenUse: 'id' }))).status).toBe(403)
   })
 
-  it('lets a supervisor upload a rule set, activate it and roll back; analysts read rules, stats and the OpenAPI document', async () => {
+  it('lets a supervisor upload a rule set and ask for its activation, a second one approve it, either roll back; analysts read rules, stats, the trail and the OpenAPI document', async () => {
     const v2 = { ...defaultRuleSet(), version: 2 }
     expect((await call('PUT', '/rules', supervisor, v2)).status).toBe(201)
     const broken = await call('PUT', '/rules', supervisor, { ...defaultRuleSet(), version: 3, rules: [{ id: 'oops', description: 'd', score: 1, when: 'txn.amount >' }] })
     expect(broken.status).toBe(400)
     expect(broken.body.issues[0]).toMatchObject({ ruleId: 'oops', line: 1 })
-    expect((await call('POST', '/rules/2/activate', supervisor)).status).toBe(200)
+    expect((await call('POST', '/rules/2/activate', supervisor)).status).toBe(202)
+    expect((await call('GET', '/rules', analyst)).body.active.version).toBe(1)
+    expect((await call('POST', '/rules/2/approve', supervisor)).type).toContain('application/problem+json')
+    expect((await call('POST', '/rules/2/approve', supervisor)).status).toBe(403)
+    expect((await call('POST', '/rules/2/approve', secondSupervisor)).status).toBe(200)
     expect((await call('GET', '/rules', analyst)).body.active.version).toBe(2)
     expect((await call('POST', '/rules/1/activate', supervisor)).status).toBe(200)
     expect((await call('GET', '/rules', analyst)).body.active.version).toBe(1)
     expect((await call('GET', '/rules/stats', analyst)).status).toBe(200)
+    expect((await call('GET', '/rules/audit', analyst)).body.items.map((e: { action: string }) => e.action)).toEqual(['rolled_back', 'activated', 'activation_requested', 'uploaded'])
     const openapi = await call('GET', '/openapi.json', analyst)
     expect(openapi.body.openapi).toMatch(/^3\.1\./)
     expect((await call('GET', '/no/such/route', analyst)).status).toBe(404)

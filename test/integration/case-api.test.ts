@@ -24,11 +24,13 @@ import { securityHeaders } from '../../functions/case-api/http.ts'
 import type { Claims } from '../../functions/case-api/identity.ts'
 import { caseApiRoutes, ruleSetMaxBodyBytes } from '../../functions/case-api/routes.ts'
 import {
+  activationRequestSchema,
   activationResponseSchema,
   caseListSchema,
   caseResponseSchema,
   decisionResponseSchema,
   problemSchema,
+  ruleSetAuditResponseSchema,
   ruleSetsResponseSchema,
   ruleSetVersionSchema,
   ruleStatsResponseSchema,
@@ -60,11 +62,13 @@ const minute = 60_000
 const hour = 60 * minute
 const t0 = Date.parse('2026-11-24T09:00:00.000Z')
 
-const ana: Claims = { sub: 'sub-ana', username: 'ana', 'cognito:groups': ['analyst'] }
-// API Gateway flattens an array claim to "[a b]"; an ID token names the user in cognito:username.
-const bob: Claims = { sub: 'sub-bob', 'cognito:username': 'bob', 'cognito:groups': '[analyst]' }
-const sam: Claims = { sub: 'sub-sam', username: 'sam', 'cognito:groups': 'analyst,supervisor' }
-const outsider: Claims = { sub: 'sub-eve', username: 'eve', 'cognito:groups': '[marketing]' }
+const ana: Claims = { sub: 'sub-ana', username: 'ana', 'cognito:groups': ['analyst'], token_use: 'access' }
+// API Gateway flattens an array claim to "[a b]"; the user's name may come as cognito:username.
+const bob: Claims = { sub: 'sub-bob', 'cognito:username': 'bob', 'cognito:groups': '[analyst]', token_use: 'access' }
+const sam: Claims = { sub: 'sub-sam', username: 'sam', 'cognito:groups': 'analyst,supervisor', token_use: 'access' }
+// A second supervisor: activating a rule set takes two (four eyes).
+const sue: Claims = { sub: 'sub-sue', username: 'sue', 'cognito:groups': '[supervisor]', token_use: 'access' }
+const outsider: Claims = { sub: 'sub-eve', username: 'eve', 'cognito:groups': '[marketing]', token_use: 'access' }
 
 const defaultRules = JSON.parse(readFileSync(new URL('../../rules/default.json', import.meta.url), 'utf8')) as RuleSetInput
 
@@ -463,6 +467,30 @@ describe('case commands', () => {
     expect(resumed).toHaveLength(1)
   })
 
+  it('an escalated case is the supervisors\': no analyst claims or decides it, its former holder included; a supervisor\'s verdict resumes the workflow', async () => {
+    const { deps, store, resumed } = await fresh()
+    const held = inStatus(opened('escalated'), 'in_review')
+    const c = must(escalate(held, Date.parse(held.slaDueAt), defaultSlaTable))
+    await store.create(c)
+    await store.setPendingTask(c.caseId, { token: 'supervisor-task-token', role: 'supervisor' })
+    const path = `/cases/${c.caseId}`
+    const verdict = { outcome: 'legitimate', reason: 'the cardholder confirmed it' }
+
+    const byHolder = await call(deps, 'POST', `${path}/decision`, { body: verdict })
+    expect(byHolder).toMatchObject({ status: 403, body: { type: 'urn:vigil:problem:supervisor_only' } })
+    expect(await call(deps, 'POST', `${path}/claim`, { claims: bob })).toMatchObject({ status: 403, body: { type: 'urn:vigil:problem:supervisor_only' } })
+    expect(await call(deps, 'POST', `${path}/claim`)).toMatchObject({ status: 403, body: { type: 'urn:vigil:problem:supervisor_only' } })
+    expect(resumed).toEqual([])
+    // Notes stay open to everyone.
+    expect((await call(deps, 'POST', `${path}/notes`, { claims: bob, body: { text: 'called the cardholder' } })).status).toBe(200)
+
+    expect(await call(deps, 'POST', `${path}/claim`, { claims: sam })).toMatchObject({ status: 200, body: { status: 'in_review', assignee: 'sam' } })
+    expect(await call(deps, 'POST', `${path}/decision`, { body: verdict })).toMatchObject({ status: 403, body: { type: 'urn:vigil:problem:supervisor_only' } })
+    expect(resumed).toEqual([])
+    expect(await call(deps, 'POST', `${path}/decision`, { claims: sam, body: verdict })).toMatchObject({ status: 200, body: { status: 'closed', outcome: 'legitimate' } })
+    expect(resumed).toEqual([{ token: 'supervisor-task-token', verdict: { ...verdict, decidedBy: 'sam' } }])
+  })
+
   it('two deciding one case at once (the assignee and a supervisor, or a double submit): one 200, one 409', async () => {
     const { deps, store, resumed } = await fresh()
     for (const [id, second] of [['race-a', sam], ['race-b', ana]] as const) {
@@ -511,6 +539,7 @@ describe('the workflow, end to end', () => {
     const deps = caseApiDependencies(tableEnvironment(flow.names), { dynamo: aws.dynamo, workflow: flow.commands.workflow, now: flow.now })
     await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })
     await call(deps, 'POST', '/rules/1/activate', { claims: sam })
+    await call(deps, 'POST', '/rules/1/approve', { claims: sue })
 
     const { decision, transaction } = scored('block')
     await flow.recordDecision(decision)
@@ -568,40 +597,99 @@ describe('rules', () => {
 
   it('GET /rules before any upload: nothing active, no versions', async () => {
     const { deps } = await fresh()
-    expect((await call(deps, 'GET', '/rules')).body).toEqual({ active: null, versions: [] })
+    expect((await call(deps, 'GET', '/rules')).body).toEqual({ active: null, versions: [], requests: [] })
     expect((await call(deps, 'GET', '/rules/stats')).status).toBe(404)
   })
 
-  it('PUT stores a compiled version without activating it; activate, roll back; the scorer follows', async () => {
+  it('PUT stores a compiled version without activating it; a second supervisor approves its activation; rollback is single-handed; the scorer follows', async () => {
+    const activations: unknown[] = []
     const { deps, names } = await fresh()
+    deps.onRuleSetActivated = (activation) => activations.push(activation)
+    // A second between steps: the trail is ordered by time.
+    let clock = t0 + hour
+    deps.now = () => (clock += 1_000)
     const v1 = await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })
     expect(v1.status).toBe(201)
     expect(ruleSetVersionSchema.parse(v1.body)).toEqual({ version: 1, active: false, createdAt: expect.any(String), createdBy: 'sam' })
     expect((await call(deps, 'GET', '/rules')).body).toMatchObject({ active: null, versions: [{ version: 1, active: false }] })
     expect((await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })).body.type).toBe('urn:vigil:problem:version_exists')
 
-    const activated = await call(deps, 'POST', '/rules/1/activate', { claims: sam })
+    // Sam asks; nothing is active until Sue approves.
+    const requested = await call(deps, 'POST', '/rules/1/activate', { claims: sam })
+    expect(requested.status).toBe(202)
+    expect(activationRequestSchema.parse(requested.body)).toEqual({ version: 1, requestedBy: 'sam', requestedAt: expect.any(String), from: null })
+    expect(ruleSetsResponseSchema.parse((await call(deps, 'GET', '/rules')).body)).toMatchObject({ active: null, requests: [{ version: 1, requestedBy: 'sam' }] })
+    const activated = await call(deps, 'POST', '/rules/1/approve', { claims: sue })
     expect(activationResponseSchema.parse(activated.body)).toEqual({ active: 1, previous: null })
+    expect((await call(deps, 'GET', '/rules')).body.requests).toEqual([])
+
     const v2 = { ...defaultRules, version: 2, thresholds: { review: 40, block: 80 } }
-    expect((await call(deps, 'PUT', '/rules', { claims: sam, body: v2 })).status).toBe(201)
-    expect((await call(deps, 'POST', '/rules/2/activate', { claims: sam })).body).toEqual({ active: 2, previous: 1 })
+    expect((await call(deps, 'PUT', '/rules', { claims: sue, body: v2 })).status).toBe(201)
+    expect((await call(deps, 'POST', '/rules/2/activate', { claims: sue })).status).toBe(202)
+    expect((await call(deps, 'POST', '/rules/2/approve', { claims: sam })).body).toEqual({ active: 2, previous: 1 })
     const scorer = () => new DynamoRuleSetSource(aws.dynamo, names.rules, { refreshMs: 0 }).current()
     expect((await scorer()).thresholds).toEqual({ review: 40, block: 80 })
 
     const listed = ruleSetsResponseSchema.parse((await call(deps, 'GET', '/rules')).body)
     expect(listed.active?.version).toBe(2)
-    expect(listed.active?.version).toBe(2)
     expect((await call(deps, 'GET', '/rules')).body.active.ruleSet).toEqual(v2)
     expect(listed.versions.map((v) => [v.version, v.active])).toEqual([[1, false], [2, true]])
 
-    // Roll back: the pointer moves back, the versions stay.
-    expect((await call(deps, 'POST', '/rules/1/activate', { claims: sam })).body).toEqual({ active: 1, previous: 2 })
+    // Roll back to a version that ran before: one supervisor, at once; the pointer moves, the versions stay.
+    expect(await call(deps, 'POST', '/rules/1/activate', { claims: sam })).toMatchObject({ status: 200, body: { active: 1, previous: 2 } })
     expect((await scorer()).version).toBe(1)
     expect((await call(deps, 'GET', '/rules')).body.versions.map((v: { active: boolean }) => v.active)).toEqual([true, false])
+    // And forward again to 2, which ran too.
+    expect(await call(deps, 'POST', '/rules/2/activate', { claims: sam })).toMatchObject({ status: 200, body: { active: 2, previous: 1 } })
+
+    expect(activations).toEqual([
+      { version: 1, previous: null, by: 'sue', how: 'approved', requestedBy: 'sam' },
+      { version: 2, previous: 1, by: 'sam', how: 'approved', requestedBy: 'sue' },
+      { version: 1, previous: 2, by: 'sam', how: 'rolled_back' },
+      { version: 2, previous: 1, by: 'sam', how: 'rolled_back' },
+    ])
+    const audit = ruleSetAuditResponseSchema.parse((await call(deps, 'GET', '/rules/audit', { claims: bob })).body)
+    expect(audit.items.map(({ action, version, from, by, requestedBy }) => ({ action, version, from, by, ...(requestedBy ? { requestedBy } : {}) })).reverse()).toEqual([
+      { action: 'uploaded', version: 1, from: null, by: 'sam' },
+      { action: 'activation_requested', version: 1, from: null, by: 'sam' },
+      { action: 'activated', version: 1, from: null, by: 'sue', requestedBy: 'sam' },
+      { action: 'uploaded', version: 2, from: 1, by: 'sue' },
+      { action: 'activation_requested', version: 2, from: 1, by: 'sue' },
+      { action: 'activated', version: 2, from: 1, by: 'sam', requestedBy: 'sue' },
+      { action: 'rolled_back', version: 1, from: 2, by: 'sam' },
+      { action: 'rolled_back', version: 2, from: 1, by: 'sam' },
+    ])
+    expect(audit.items.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true)
 
     expect((await call(deps, 'POST', '/rules/99/activate', { claims: sam })).status).toBe(404)
+    expect((await call(deps, 'POST', '/rules/99/approve', { claims: sam })).status).toBe(404)
     const notANumber = await call(deps, 'POST', '/rules/latest/activate', { claims: sam })
     expect(notANumber).toMatchObject({ status: 400, body: { issues: [expect.objectContaining({ path: 'version' })] } })
+  })
+
+  it('four eyes: one supervisor alone cannot activate a rule set that never ran, by any route', async () => {
+    const { deps, names } = await fresh()
+    const allowAll = { ...defaultRules, version: 5, thresholds: { review: 10_000, block: 20_000 }, rules: defaultRules.rules.map((r) => ({ ...r, mode: 'shadow' as const })) }
+    expect((await call(deps, 'PUT', '/rules', { claims: sam, body: allowAll })).status).toBe(201)
+    expect((await call(deps, 'POST', '/rules/5/activate', { claims: sam })).status).toBe(202)
+    // Asking again is harmless; approving one's own request is refused.
+    expect((await call(deps, 'POST', '/rules/5/activate', { claims: sam })).status).toBe(202)
+    const self = await call(deps, 'POST', '/rules/5/approve', { claims: sam })
+    expect(self).toMatchObject({ status: 403, body: { type: 'urn:vigil:problem:self_approval' } })
+    expect(self.body.detail).toMatch(/different supervisor/)
+    // Another supervisor asking for the same version is pointed at the approval instead.
+    expect(await call(deps, 'POST', '/rules/5/activate', { claims: sue })).toMatchObject({ status: 409, body: { type: 'urn:vigil:problem:activation_pending' } })
+    // Analysts can neither ask nor approve.
+    expect((await call(deps, 'POST', '/rules/5/approve', { claims: ana })).status).toBe(403)
+    expect((await call(deps, 'GET', '/rules')).body.active).toBeNull()
+    await expect(new DynamoRuleSetSource(aws.dynamo, names.rules, { refreshMs: 0 }).current()).rejects.toThrow(/no active rule set/)
+
+    // Two approvers at once: one activates, the other finds the request gone.
+    const approvals = await Promise.all([call(deps, 'POST', '/rules/5/approve', { claims: sue }), call(deps, 'POST', '/rules/5/approve', { claims: { ...sue, username: 'sol', sub: 'sub-sol' } })])
+    const [winner, loser] = [...approvals].sort((a, b) => a.status - b.status)
+    expect(winner!.status).toBe(200)
+    expect([404, 409]).toContain(loser!.status) // the request already approved, or approved meanwhile
+    expect((await call(deps, 'GET', '/rules')).body.active.version).toBe(5)
   })
 
   it('PUT refuses a broken rule set with every issue: rule id, line and column', async () => {
@@ -649,6 +737,7 @@ describe('rules', () => {
     await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })
     await call(deps, 'PUT', '/rules', { claims: sam, body: { ...defaultRules, version: 2 } })
     await call(deps, 'POST', '/rules/1/activate', { claims: sam })
+    await call(deps, 'POST', '/rules/1/approve', { claims: sue })
     const counts = async (version: number, rule: string, fraud: number, legitimate: number) =>
       aws.dynamo.send(
         new PutItemCommand({ TableName: names.rules, Item: { pk: { S: ruleStatsItems.partition(version) }, sk: { S: rule }, fraud: { N: String(fraud) }, legitimate: { N: String(legitimate) } } }),
@@ -694,6 +783,9 @@ describe('authentication, authorization and routing', () => {
       expect((await call(deps, route.method, path, { claims: {} })).status).toBe(401)
       expect((await call(deps, route.method, path, { claims: outsider })).status).toBe(403)
       expect((await call(deps, route.method, path, { claims: { 'cognito:groups': ['analyst'] } })).status).toBe(401)
+      // An ID token (valid, a supervisor's) is not an access token: refused, whatever the gateway let through.
+      const idToken = { sub: 'sub-sam', 'cognito:username': 'sam', 'cognito:groups': '[supervisor]', aud: 'client', token_use: 'id' }
+      expect(await call(deps, route.method, path, { claims: idToken })).toMatchObject({ status: 401, body: { type: 'urn:vigil:problem:unauthenticated' } })
     }
   })
 
@@ -789,6 +881,9 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/cases/{id}/decision'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DecisionRequest' })
     expect(doc.components.schemas.DecisionRequest.properties.outcome.enum).toEqual(['fraud', 'legitimate'])
     expect(doc.paths['/cases'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'priority', 'assignee', 'limit', 'cursor'])
+    expect(doc.paths['/rules/{version}/activate'].post.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ActivationRequest' })
+    expect(doc.paths['/rules/{version}/approve'].post['x-vigil-role']).toBe('supervisor')
+    expect(doc.paths['/rules/audit'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RuleSetAudit' })
     expect((await call(deps, 'GET', '/openapi.json', { claims: null })).status).toBe(401)
   })
 
@@ -822,6 +917,29 @@ describe('handler.ts: the deployed wiring (middy, Powertools logger, deps from t
       const listed = await handler(apiEvent('GET', '/cases', { query: { limit: '1' } }), context)
       expect(JSON.parse((listed as { body: string }).body).items).toHaveLength(1)
     } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  it('an activation writes a RuleSetActivated EMF metric (the alarm\'s), a request alone does not', async () => {
+    const { names } = await fresh()
+    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names) })) vi.stubEnv(name, value)
+    const written: string[] = []
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk))
+      return true
+    })
+    const emf = () => written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    try {
+      const { handler } = await import('../../functions/case-api/handler.ts')
+      const context = { functionName: 'vigil-case-api', awsRequestId: 'req-2', getRemainingTimeInMillis: () => 10_000 } as unknown as Context
+      expect(await handler(apiEvent('PUT', '/rules', { claims: sam, body: defaultRules }), context)).toMatchObject({ statusCode: 201 })
+      expect(await handler(apiEvent('POST', '/rules/1/activate', { claims: sam }), context)).toMatchObject({ statusCode: 202 })
+      expect(emf().filter((m) => 'RuleSetActivated' in m)).toEqual([])
+      expect(await handler(apiEvent('POST', '/rules/1/approve', { claims: sue }), context)).toMatchObject({ statusCode: 200 })
+      expect(emf().filter((m) => 'RuleSetActivated' in m)).toEqual([expect.objectContaining({ RuleSetActivated: 1, service: 'vigil-case-api' })])
+    } finally {
+      write.mockRestore()
       vi.unstubAllEnvs()
     }
   })

@@ -22,22 +22,32 @@ describe('groupsOf: every form a cognito:groups claim arrives in', () => {
 })
 
 describe('callerOf', () => {
+  const access = { token_use: 'access' } as const
+
   it('401 without claims or without a user name', () => {
     expect(callerOf(undefined)).toMatchObject({ ok: false, status: 401 })
     expect(callerOf({})).toMatchObject({ ok: false, status: 401 })
-    expect(callerOf({ 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
-    expect(callerOf({ username: 'x'.repeat(129), 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ ...access, 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ ...access, username: 'x'.repeat(129), 'cognito:groups': ['analyst'] })).toMatchObject({ ok: false, status: 401 })
+  })
+
+  it('401 for anything but an access token: an ID token, or no token_use at all', () => {
+    const supervisor = { sub: 's', 'cognito:username': 'sam', 'cognito:groups': '[supervisor]' }
+    expect(callerOf({ ...supervisor, token_use: 'id', aud: 'client' })).toMatchObject({ ok: false, status: 401, detail: expect.stringContaining('access token') })
+    expect(callerOf(supervisor)).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ ...supervisor, token_use: 'ACCESS' })).toMatchObject({ ok: false, status: 401 })
+    expect(callerOf({ ...supervisor, ...access })).toMatchObject({ ok: true, actor: { username: 'sam', role: 'supervisor' } })
   })
 
   it('403 for a user in neither group; substrings of a group do not count', () => {
-    expect(callerOf({ sub: 's', username: 'eve' })).toMatchObject({ ok: false, status: 403 })
-    expect(callerOf({ sub: 's', username: 'eve', 'cognito:groups': '[analysts supervisors-readonly]' })).toMatchObject({ ok: false, status: 403 })
+    expect(callerOf({ ...access, sub: 's', username: 'eve' })).toMatchObject({ ok: false, status: 403 })
+    expect(callerOf({ ...access, sub: 's', username: 'eve', 'cognito:groups': '[analysts supervisors-readonly]' })).toMatchObject({ ok: false, status: 403 })
   })
 
   it('names the user by username, then cognito:username, then sub; supervisor wins over analyst', () => {
-    expect(callerOf({ sub: 's1', username: 'ana', 'cognito:username': 'other', 'cognito:groups': ['analyst'] })).toMatchObject({ ok: true, actor: { username: 'ana', role: 'analyst' }, subject: 's1' })
-    expect(callerOf({ sub: 's2', 'cognito:username': 'bob', 'cognito:groups': '[analyst supervisor]' })).toMatchObject({ ok: true, actor: { username: 'bob', role: 'supervisor' } })
-    expect(callerOf({ sub: 'only-sub', 'cognito:groups': 'analyst' })).toMatchObject({ ok: true, actor: { username: 'only-sub', role: 'analyst' } })
+    expect(callerOf({ ...access, sub: 's1', username: 'ana', 'cognito:username': 'other', 'cognito:groups': ['analyst'] })).toMatchObject({ ok: true, actor: { username: 'ana', role: 'analyst' }, subject: 's1' })
+    expect(callerOf({ ...access, sub: 's2', 'cognito:username': 'bob', 'cognito:groups': '[analyst supervisor]' })).toMatchObject({ ok: true, actor: { username: 'bob', role: 'supervisor' } })
+    expect(callerOf({ ...access, sub: 'only-sub', 'cognito:groups': 'analyst' })).toMatchObject({ ok: true, actor: { username: 'only-sub', role: 'analyst' } })
   })
 
   it('a supervisor may do what an analyst may, not the reverse', () => {
