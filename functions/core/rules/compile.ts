@@ -61,12 +61,12 @@ export function compileRuleSet(input: RuleSetInput | unknown): Result<CompiledRu
     : readable(input)
   const scope: ExpressionScope = { features: new Map(features.map((f) => [f.name, featureCelType(f)])), lists: new Set(lists) }
   const { environment, context } = expressionEnvironment(scope)
-  // One conversion per evaluation of the set, shared by its rules (evaluate.ts builds one input per transaction).
-  const contexts = new WeakMap<RuleInput, ExpressionContext>()
+  // One conversion per transaction, shared by the set's rules: evaluate.ts builds one input per
+  // transaction and runs every rule on it in turn, so remembering the last one is enough.
+  let last: { input: RuleInput; context: ExpressionContext } | undefined
   const contextOf = (input: RuleInput): ExpressionContext => {
-    let converted = contexts.get(input)
-    if (!converted) contexts.set(input, (converted = context(input.txn, input.features, input.lists)))
-    return converted
+    if (last?.input !== input) last = { input, context: context(input.txn, input.features, input.lists) }
+    return last.context
   }
   const rules: CompiledRule[] = []
   sourceRules.forEach(({ rule, index }) => {
