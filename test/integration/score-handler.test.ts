@@ -1,9 +1,9 @@
-import type { Context, KinesisStreamEvent } from 'aws-lambda'
+import type { Context } from 'aws-lambda'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { metricSamples, parseEmfLine, type EmfDocument } from '../../local/emf.ts'
 import { tableEnvironment } from '../../local/emulators.ts'
 import { useEmulators } from '../support/emulators.ts'
-import { scorerFixture } from '../support/scorer.ts'
+import { arrivedAt, fixedNow, scorerFixture } from '../support/scorer.ts'
 import { history } from '../support/scenario.ts'
 import { testKeySecret } from '../support/transactions.ts'
 
@@ -30,7 +30,8 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
     const { handler } = await import('../../functions/score/handler.ts')
 
     const burst = history('2026-11-24T10:00:00Z', [0, 1, 2, 3].map((m) => ({ at: m, amount: 100, merchant: { id: `m-${m}` } })))
-    const lines = [...burst.map((t) => JSON.stringify(t)), '{"card":{"pan":"4111111111111111"}}', '{"transactionId":"tx-cut", "card": {"pan": "4111111111111111"']
+    const farFuture = JSON.stringify({ ...burst[0], transactionId: 'tx-future', occurredAt: '9999-12-31T23:59:59Z' })
+    const lines = [...burst.map((t) => JSON.stringify(t)), '{"card":{"pan":"4111111111111111"}}', '{"transactionId":"tx-cut", "card": {"pan": "4111111111111111"', farFuture]
     await fixture.put(lines)
     const [event] = await fixture.poller.drain(100)
 
@@ -38,7 +39,7 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
     for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
     vi.spyOn(console, 'log').mockImplementation((...args) => void out.push(args.join(' ')))
     const before = Date.now()
-    const response = await handler(event as KinesisStreamEvent, context)
+    const response = await handler(arrivedAt(event!, fixedNow), context)
     const after = Date.now()
     vi.restoreAllMocks()
 
@@ -52,7 +53,7 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
     }
     const batch = emf.filter((document) => 'BatchSize' in document)
     expect(batch).toHaveLength(1)
-    expect(batch[0]).toMatchObject({ BatchSize: 6, Decisions_block: 1, Decisions_approve: 3, Decisions_review: 0, Quarantined: 2, DuplicatesSkipped: 0 })
+    expect(batch[0]).toMatchObject({ BatchSize: 7, Decisions_block: 1, Decisions_approve: 3, Decisions_review: 0, Quarantined: 3, DuplicatesSkipped: 0 })
 
     // One value per decided record: the clock at its commit minus its event time.
     const waits = batch[0]!.EventTimeToDecision as number[]
@@ -68,7 +69,7 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
       Object.fromEntries(
         emf.flatMap((document) => metricSamples(document).filter((m) => m.name === name).map((m) => [m.dimensions[dimension], m.values[0]])),
       )
-    expect(byDimension('QuarantinedByReason', 'reason')).toEqual({ invalid_transaction: 1, invalid_json: 1 })
+    expect(byDimension('QuarantinedByReason', 'reason')).toEqual({ invalid_transaction: 1, invalid_json: 1, event_time_skew: 1 })
     const fired: Record<string, number> = {}
     for (const decision of decisions.values()) for (const rule of decision.rules) if (rule.status === 'fired') fired[rule.id] = (fired[rule.id] ?? 0) + 1
     expect(fired['card-testing']).toBe(1)
@@ -77,7 +78,7 @@ describe('the deployed handler (middy, Powertools) on the emulators', () => {
 
     // A warning per quarantined record: where it sits in the stream and why, never its text.
     const warnings = out.flatMap((line) => line.split('\n')).filter((line) => line.includes('"record quarantined"')).map((line) => JSON.parse(line))
-    expect(warnings.map((w) => w.reason).toSorted()).toEqual(['invalid_json', 'invalid_transaction'])
+    expect(warnings.map((w) => w.reason).toSorted()).toEqual(['event_time_skew', 'invalid_json', 'invalid_transaction'])
     for (const warning of warnings) {
       expect(warning).toMatchObject({ level: 'WARN', service: 'vigil-scorer', shardId: event!.Records[0]!.eventID.split(':')[0] })
       expect(event!.Records.map((r) => r.kinesis.sequenceNumber)).toContain(warning.sequenceNumber)
