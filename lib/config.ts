@@ -64,6 +64,18 @@ export const contextKeys = {
   /** Optional e-mail address subscribed to the operations alarm topic. */
   alarmEmail: 'vigil:alarmEmail',
   /**
+   * The version of the PAN tokenization secret the scorer reads: a VersionId (a UUID) or a staging label.
+   * Pin a VersionId outside dev, so a key change is a deploy (functions/score/tokenization-key.ts).
+   * cdk.json: "AWSCURRENT".
+   */
+  tokenizationKeyVersion: 'vigil:tokenizationKeyVersion',
+  /**
+   * IAM principal ARNs (wildcards allowed) that may read and change the tokenization secret besides the
+   * scorer's reading of it: a JSON array, or from the CLI a comma-separated list. cdk.json: [] (nobody
+   * but the deploying CloudFormation role can change it).
+   */
+  tokenizationKeyAdmins: 'vigil:tokenizationKeyAdmins',
+  /**
    * Whether bin/vigil.ts runs cdk-nag's AwsSolutions checks on the app (lib/nag.ts): any unacknowledged
    * finding then fails `cdk synth` and `cdk deploy`. true or false. cdk.json: true.
    */
@@ -172,6 +184,7 @@ export interface ScoringConfig {
   readonly maxRecordAgeSeconds: number
   readonly memoryMb: number
   readonly timeoutSeconds: number
+  readonly tokenizationKey: TokenizationKeyConfig
   /** Event-time bounds against arrival (functions/core/event-time.ts says why the defaults). */
   readonly eventMaxAheadSeconds: number
   readonly eventMaxAgeSeconds: number | undefined
@@ -186,6 +199,7 @@ export const scoringDefaults: ScoringConfig = {
   maxRecordAgeSeconds: 86_400,
   memoryMb: 512,
   timeoutSeconds: 60,
+  tokenizationKey: { version: 'AWSCURRENT', admins: [] },
   eventMaxAheadSeconds: 60,
   eventMaxAgeSeconds: undefined,
   logRetention: RetentionDays.ONE_MONTH,
@@ -250,6 +264,7 @@ export function readVigilConfig(node: Node): VigilConfig {
     maxRecordAgeSeconds,
     memoryMb: integer(contextKeys.scorerMemoryMb, 128, 10_240, scoringDefaults.memoryMb),
     timeoutSeconds: integer(contextKeys.scorerTimeoutSeconds, 1, 900, scoringDefaults.timeoutSeconds),
+    tokenizationKey: tokenizationKeyConfig(get(contextKeys.tokenizationKeyVersion), get(contextKeys.tokenizationKeyAdmins)),
     eventMaxAheadSeconds: integer(contextKeys.eventMaxAheadSeconds, 0, 3600, scoringDefaults.eventMaxAheadSeconds),
     eventMaxAgeSeconds: optionalInteger(get(contextKeys.eventMaxAgeSeconds), contextKeys.eventMaxAgeSeconds, 60, 34_560_000),
     logRetention: logRetention as RetentionDays,
@@ -379,4 +394,36 @@ function optionalInteger(value: unknown, key: string, min: number, max: number):
     throw new Error(`${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`)
   }
   return number
+}
+
+/** The PAN tokenization secret's settings (lib/tokenization-secret.ts, functions/score/tokenization-key.ts). */
+export interface TokenizationKeyConfig {
+  /** The secret version the scorer reads: a VersionId or a staging label. */
+  readonly version: string
+  /** IAM principal ARNs (wildcards allowed) that may read and change the secret. */
+  readonly admins: readonly string[]
+}
+
+function tokenizationKeyConfig(version: unknown, admins: unknown): TokenizationKeyConfig {
+  const defaults = scoringDefaults.tokenizationKey
+  if (version !== undefined && (typeof version !== 'string' || !/^[A-Za-z0-9_.-]{1,256}$/.test(version))) {
+    throw new Error(`${contextKeys.tokenizationKeyVersion} must be a secret VersionId or staging label (got ${JSON.stringify(version)})`)
+  }
+  let list: unknown = admins ?? defaults.admins
+  if (typeof list === 'string') {
+    const text = list.trim()
+    try {
+      list = text.startsWith('[') ? JSON.parse(text) : text === '' ? [] : text.split(',').map((arn) => arn.trim())
+    } catch {
+      throw new Error(`${contextKeys.tokenizationKeyAdmins} must be a JSON array or a comma-separated list of IAM ARNs (got ${JSON.stringify(admins)})`)
+    }
+  }
+  if (!Array.isArray(list)) throw new Error(`${contextKeys.tokenizationKeyAdmins} must be a list of IAM ARNs (got ${JSON.stringify(admins)})`)
+  for (const arn of list as unknown[]) {
+    // A principal of an account, never "*": a wildcard in the account would exempt everyone from the policy's denies.
+    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$/.test(arn)) {
+      throw new Error(`${contextKeys.tokenizationKeyAdmins}: ${JSON.stringify(arn)} must be an IAM role or user ARN of an account (wildcards only after the account)`)
+    }
+  }
+  return { version: (version as string | undefined) ?? defaults.version, admins: list as string[] }
 }

@@ -14,6 +14,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type Aw
 import { Construct } from 'constructs'
 import type { ScoringConfig } from './config.ts'
 import { acknowledge, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
+import { restrictTokenizationSecret } from './tokenization-secret.ts'
 import { nodeFunction } from './node-function.ts'
 import { ruleSetItems, tableSchemas, type TableKey } from './table-schema.ts'
 import type { Tables } from './tables.ts'
@@ -102,8 +103,9 @@ export class Scoring extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     })
-    // Not rotated: a new HMAC key gives every card a new token, which orphans its entity state and
-    // its history. Rotating it is a migration, not a schedule.
+    // Not rotated on a schedule: a new HMAC key gives every card a new token. A key change is a
+    // planned change-over through a keyring of two live keys (functions/score/tokenization-key.ts).
+    // The generated value is a plain string: the keyring's single key `k1`.
     this.tokenizationKey = new secretsmanager.Secret(this, 'TokenizationKey', {
       description: `${stackName}: HMAC-SHA256 key that turns a PAN into its card token (never rotate without a re-keying plan)`,
       encryptionKey: this.secretKey,
@@ -111,7 +113,7 @@ export class Scoring extends Construct {
       removalPolicy,
     })
     acknowledge(this.tokenizationKey, {
-      SMG4: 'the PAN tokenization HMAC key: rotating it gives every card a new token and orphans its entity state and history, so it is re-keyed by a planned migration, never on a schedule',
+      SMG4: 'the PAN tokenization HMAC key: rotating it gives every card a new token, so a key is changed by a planned change-over of two live keys, pinned by a deploy, never on a schedule',
     })
 
     // --- Operations key, logs, dead-letter queue ------------------------------------------------
@@ -164,6 +166,8 @@ export class Scoring extends Construct {
 
     const environment: Record<string, string> = {
       VIGIL_TOKENIZATION_SECRET_ARN: this.tokenizationKey.secretArn,
+      // Every container reads this version, once: a key change is a deploy, never a cache expiry.
+      VIGIL_TOKENIZATION_SECRET_VERSION: settings.tokenizationKey.version,
       VIGIL_EVENT_MAX_AHEAD_SECONDS: String(settings.eventMaxAheadSeconds),
     }
     if (settings.eventMaxAgeSeconds !== undefined) environment.VIGIL_EVENT_MAX_AGE_SECONDS = String(settings.eventMaxAgeSeconds)
@@ -188,6 +192,7 @@ export class Scoring extends Construct {
     tables.grant(tables.quarantine, this.scorer, 'PutItem')
     tables.grant(tables.rules, this.scorer, 'GetItem', 'Query', 'UpdateItem')
     this.tokenizationKey.grantRead(this.scorer)
+    restrictTokenizationSecret(this.tokenizationKey, { reader: role, admins: settings.tokenizationKey.admins })
 
     // --- Event source mapping -------------------------------------------------------------------
     // Lambda's defaults let one bad record block a shard; each is overridden:

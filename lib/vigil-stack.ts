@@ -6,6 +6,7 @@ import { Escalation } from './escalation.ts'
 import { Ingest } from './ingest.ts'
 import { Observability } from './observability.ts'
 import { Scoring } from './scoring.ts'
+import { TokenizationSecretAlarm } from './tokenization-secret.ts'
 import { tableSchemas, Tables, type TableKey } from './tables.ts'
 
 export interface VigilStackProps extends StackProps {
@@ -90,6 +91,13 @@ export class VigilStack extends Stack {
       api: this.caseApi.api,
       operationsKey: this.scoring.operationsKey,
       settings: config.observability,
+    })
+
+    // A change to the tokenization secret is an incident unless it is a planned change-over.
+    new TokenizationSecretAlarm(this, 'TokenizationSecretAlarm', {
+      secret: this.scoring.tokenizationKey,
+      topic: this.observability.topic,
+      topicKey: this.scoring.operationsKey,
     })
 
     new CfnOutput(this, 'StreamName', {

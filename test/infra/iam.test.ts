@@ -63,6 +63,8 @@ function statementsIn(resources: Record<string, Resource>): Located[] {
       case 'AWS::SQS::QueuePolicy':
       case 'AWS::SNS::TopicPolicy':
         return from('resource', r.Properties.PolicyDocument)
+      case 'AWS::SecretsManager::ResourcePolicy':
+        return from('resource', r.Properties.ResourcePolicy)
       case 'AWS::Lambda::Permission':
         return [{ Effect: 'Allow', Action: r.Properties.Action, Resource: r.Properties.FunctionName, Principal: r.Properties.Principal, kind: 'resource', owner, ownerType: r.Type }]
       default:
@@ -70,7 +72,7 @@ function statementsIn(resources: Record<string, Resource>): Located[] {
     }
   })
 }
-const handledTypes = ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::Lambda::Permission']
+const handledTypes = ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::SecretsManager::ResourcePolicy', 'AWS::Lambda::Permission']
 
 const actionsOf = (s: Statement): string[] => [s.Action].flat()
 const resourcesOf = (s: Statement): unknown[] => [s.Resource].flat()
@@ -89,8 +91,11 @@ function leastPrivilegeFindings(resources: Record<string, Resource>): string[] {
     const at = `${s.owner} (${s.kind})`
     const inKeyPolicy = s.ownerType === 'AWS::KMS::Key'
     if (s.Effect !== 'Allow') {
-      // TLS-only policies deny every action over plain HTTP: the broader a deny, the safer.
-      if (JSON.stringify(s.Condition) !== JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } })) findings.push(`${at}: a Deny other than TLS-only`)
+      // TLS-only policies deny every action over plain HTTP, and the tokenization secret's deny all
+      // principals but those it names (lib/tokenization-secret.ts): the broader a deny, the safer.
+      const tlsOnly = JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } })
+      const allBut = Object.keys(s.Condition ?? {}).join() === 'ArnNotLike' && Object.keys((s.Condition as { ArnNotLike: object }).ArnNotLike).join() === 'aws:PrincipalArn'
+      if (!tlsOnly && !allBut) findings.push(`${at}: a Deny other than TLS-only or all principals but named ones`)
       continue
     }
     if (s.kind === 'trust') {

@@ -151,6 +151,7 @@ describe('scorer function', () => {
     expect(fn().Environment.Variables).toEqual({
       ...tables,
       VIGIL_TOKENIZATION_SECRET_ARN: { Ref: dev.logicalId(scoring.tokenizationKey) },
+      VIGIL_TOKENIZATION_SECRET_VERSION: 'AWSCURRENT',
       VIGIL_EVENT_MAX_AHEAD_SECONDS: '60',
       VIGIL_ESCALATION_STATE_MACHINE_ARN: { Ref: dev.logicalId(dev.stack.escalation.stateMachine) },
       NODE_OPTIONS: '--enable-source-maps',

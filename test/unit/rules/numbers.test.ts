@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileRuleSet, type RuleSetIssue } from '../../../functions/core/rules/compile.ts'
 import { evaluateRules } from '../../../functions/core/rules/evaluate.ts'
@@ -42,6 +43,30 @@ describe('numbers in rules behave as a rule author expects', () => {
       rule('modulo', 'txn.amount % 100 == 0'),
     ]
     expect(statuses(rules, 2500, { x: 200, n: 3 })).toEqual({ sum: 'fired', diff: 'fired', ratio: 'fired', equal: 'fired', order: 'fired', modulo: 'fired' })
+  })
+
+  it('computes an int and a double together as JavaScript numbers do, in either order (property)', () => {
+    const operators = ['+', '-', '*', '/'] as const
+    // y is declared as a double feature holding the expected result; each rule fires iff CEL agrees with it.
+    const withY: RuleSetInput['features'] = [...features!, { name: 'y', entity: 'card', aggregate: 'min', field: 'amount', window: '1h' }]
+    const sets = new Map(
+      operators.flatMap((op) =>
+        [`txn.amount ${op} features.x`, `features.x ${op} txn.amount`].map((expression, order) => {
+          const result = compileRuleSet(ruleSet([rule('r', `${expression} == features.y`)], { features: withY }))
+          if (!result.ok) throw new Error(JSON.stringify(result.error.issues))
+          return [`${op}${order}`, result.value] as const
+        }),
+      ),
+    )
+    const js = { '+': (a: number, b: number) => a + b, '-': (a: number, b: number) => a - b, '*': (a: number, b: number) => a * b, '/': (a: number, b: number) => a / b }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: -1e9, max: 1e9, noNaN: true }), fc.constantFrom(...operators), fc.constantFrom(0, 1), (amount, x, op, order) => {
+        const y = order === 0 ? js[op](amount, x) : js[op](x, amount)
+        fc.pre(!Number.isNaN(y))
+        const hits = evaluateRules(sets.get(`${op}${order}`)!, txn({ amount }), { x, y })
+        expect(hits.map((h) => h.status)).toEqual(['fired'])
+      }),
+    )
   })
 
   it('refuses a real type error when the rule set is compiled, with the rule id and position, instead of erroring at run time', () => {
