@@ -1,0 +1,63 @@
+/**
+ * Replays obey the stream's clock (issue 11 item 6): a history records no arrival, so the backtest
+ * refuses what the stream scorer would have refused, by the same bounds (core/event-time.ts).
+ */
+import { describe, expect, it } from 'vitest'
+import { runBacktest, type Reject } from '../../../cli/backtest/run.ts'
+import type { Decision } from '../../../functions/core/decision.ts'
+import { compiled, defaultRuleSet, history } from '../../support/scenario.ts'
+import { testKey } from '../../support/transactions.ts'
+
+const day = 86_400_000
+const startedAt = Date.parse('2026-11-25T00:00:00Z')
+
+async function backtest(lines: string[], reorderCapacity = 100) {
+  const decisions: Decision[] = []
+  const rejects: Reject[] = []
+  async function* source() {
+    yield* lines
+  }
+  const report = await runBacktest({
+    ruleSet: compiled(defaultRuleSet()),
+    keyring: testKey,
+    lines: source(),
+    reorderCapacity,
+    dedupeHorizonMs: day,
+    onDecision: (d) => void decisions.push(d),
+    onReject: (r) => void rejects.push(r),
+    startedAt,
+  })
+  return { report, decisions, rejects }
+}
+
+// Card testing: four small amounts at four merchants within minutes; the fourth is blocked.
+const burst = history('2026-11-24T10:00:00Z', [0, 1, 2, 3].map((at) => ({ at, amount: 100, merchant: { id: `m-${at}` } }))).map((t) => JSON.stringify(t))
+const redated = (line: string, id: string, occurredAt: string) => JSON.stringify({ ...JSON.parse(line), transactionId: id, occurredAt })
+
+describe('backtest event-time bounds', () => {
+  it('refuses a line dated after the replay started (plus the skew), at its line number, and the burst still blocks', async () => {
+    // A reorder buffer holds it back to the end; without one (a history in order) it is scored first and blinds the card.
+    const { report, decisions, rejects } = await backtest([redated(burst[0]!, 'future', '9999-12-31T23:59:59Z'), ...burst], 0)
+    expect(rejects).toEqual([
+      { line: 1, code: 'event_time_skew', issues: [{ path: 'occurredAt', message: 'must not be after 2026-11-25T00:01:00.000Z: the start of the replay plus the allowed skew' }] },
+    ])
+    expect(decisions.map((d) => d.transactionId)).toEqual(['tx-0', 'tx-1', 'tx-2', 'tx-3'])
+    expect(decisions.at(-1)?.outcome).toBe('block')
+    expect(report).toMatchObject({ lines: 5, rejected: 1 })
+  })
+
+  it('refuses a line older than the largest window before the newest line read, which it would score against empty windows', async () => {
+    const old = redated(burst[3]!, 'old', new Date(Date.parse('2026-11-24T10:02:00Z') - 30 * day - 1).toISOString())
+    const { decisions, rejects } = await backtest([...burst.slice(0, 3), old])
+    expect(rejects).toEqual([
+      { line: 4, code: 'event_time_skew', issues: [{ path: 'occurredAt', message: 'must not be before 2026-10-25T10:02:00.000Z: the newest event read before it minus the maximum age' }] },
+    ])
+    expect(decisions.map((d) => d.transactionId)).toEqual(['tx-0', 'tx-1', 'tx-2'])
+  })
+
+  it('replays an ordinary history, out of order within the buffer, without refusing anything', async () => {
+    const { rejects, decisions } = await backtest([burst[2]!, burst[0]!, burst[3]!, burst[1]!])
+    expect(rejects).toEqual([])
+    expect(decisions.at(-1)).toMatchObject({ transactionId: 'tx-3', outcome: 'block' })
+  })
+})
