@@ -266,13 +266,13 @@ describe('scorer permissions', () => {
     }
   })
 
-  it('reads and writes decisions, entity state and quarantine; only reads rules', () => {
-    for (const table of [dev.stack.tables.decisions, dev.stack.tables.entityState, dev.stack.tables.quarantine]) {
-      expect(on(table)).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']))
-    }
-    const rules = on(dev.stack.tables.rules)
-    expect(rules).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']))
-    expect(rules.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([])
+  it('reads and puts decisions, entity state and quarantine entries; reads rules and counts rule hits; no Scan or DeleteItem', () => {
+    const { decisions, entityState, quarantine, rules } = dev.stack.tables
+    expect(on(decisions).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'])
+    expect(on(entityState).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem'])
+    expect(on(quarantine)).toEqual(['dynamodb:PutItem'])
+    // UpdateItem: the ADD of rule hits (functions/aws/rule-stats-store.ts), which read-only grants refused.
+    expect(on(rules).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
     expect(on(dev.stack.tables.key)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']))
   })
 
