@@ -12,6 +12,7 @@ import type { DynamoCaseStore } from '../aws/case-store.ts'
 import { containsPan, summarize, type CaseStatus } from '../core/cases/index.ts'
 import { compileRuleSet, type RuleSetIssue } from '../core/rules/compile.ts'
 import { ruleSetSchema } from '../core/rules/rule-set.ts'
+import { checkRuleSetCost } from '../rule-budget/budget.ts'
 import { claimCase, decideCase, noteCase, type CaseCommandDeps, type CaseCommandError, type WorkflowPort } from './case-commands.ts'
 import { decodeCursor, encodeCursor, type CaseListFilter } from './cursor.ts'
 import { checkBodySize, json, problem, readJsonBody, validate, type ApiResponse } from './http.ts'
@@ -283,6 +284,9 @@ function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
 function ruleSetIssues(body: unknown): ApiIssue[] {
   const compiled = compileRuleSet(body)
   if (!compiled.ok) return withRuleIds(compiled.error.issues, body)
+  // A set that compiles is measured on worst-case transactions: one over the per-transaction budget would stall the scorer.
+  const cost = checkRuleSetCost(compiled.value)
+  if (!cost.ok) return withRuleIds(cost.error.issues, body)
   return panIssues(body as z.input<typeof ruleSetSchema>)
 }
 

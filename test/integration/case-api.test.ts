@@ -723,6 +723,25 @@ describe('rules', () => {
     expect(pan).toMatchObject({ status: 400, body: { issues: [{ path: 'lists.blocked_cards[0]', message: expect.stringContaining('card number') }] } })
   })
 
+  it('PUT and activation refuse a rule set over the per-transaction budget, naming the slowest rule (functions/rule-budget/)', async () => {
+    const { deps } = await fresh()
+    const scan = "lists.prefixes.exists(p, p.matches('[a-z]+b$') || txn.merchant.id.startsWith(p) || p.endsWith(txn.merchant.id))"
+    const slow: RuleSetInput = {
+      ...defaultRules,
+      version: 8,
+      lists: { ...defaultRules.lists, prefixes: ['m-'] },
+      rules: [...defaultRules.rules, { id: 'scan-prefixes', description: 'every prefix, once per transaction', score: 10, mode: 'shadow', when: scan }],
+    }
+    const reply = await call(deps, 'PUT', '/rules', { claims: sam, body: slow })
+    expect(reply).toMatchObject({ status: 400, body: { type: 'urn:vigil:problem:invalid_rule_set', issues: [{ path: `rules[${defaultRules.rules.length}].when`, ruleId: 'scan-prefixes' }] } })
+    expect(reply.body.issues[0].message).toMatch(/over the budget of 2 ms; its slowest rule, scan-prefixes/)
+    expect((await call(deps, 'GET', '/rules')).body.versions).toEqual([])
+    // A version stored without the check (written to the table directly) cannot be activated either.
+    await deps.rules.create(8, slow, { createdAt: new Date(t0).toISOString(), createdBy: 'sam' })
+    const activation = await call(deps, 'POST', '/rules/8/activate', { claims: sam })
+    expect(activation).toMatchObject({ status: 409, body: { issues: [expect.objectContaining({ ruleId: 'scan-prefixes' })] } })
+  })
+
   it('only supervisors change rules; analysts read them and the stats', async () => {
     const { deps } = await fresh()
     expect((await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })).status).toBe(201)
