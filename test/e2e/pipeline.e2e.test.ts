@@ -58,8 +58,8 @@ async function apiOrSkip(skip: (note?: string) => never): Promise<void> {
   }
 }
 
-async function api(method: 'GET' | 'POST' | 'PUT', path: string, role: CaseApiRole = 'analyst', body?: unknown) {
-  const token = await target.token(role)
+async function api(method: 'GET' | 'POST' | 'PUT', path: string, role: CaseApiRole | 'approver' = 'analyst', body?: unknown) {
+  const token = role === 'approver' ? await target.approverToken() : await target.token(role)
   const response = await fetch(`${target.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -199,8 +199,9 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     expect(cardTesting.hits).toBeGreaterThanOrEqual(1)
   })
 
-  it('follows a new rule set version a supervisor uploads and activates', async ({ skip }) => {
+  it('follows a new rule set version a supervisor uploads and a second supervisor approves', async ({ skip }) => {
     await apiOrSkip(skip)
+    if ((await target.approverToken()) === undefined) skip(`${target.name}: no second supervisor's token (VIGIL_E2E_APPROVER_TOKEN) to approve an activation`)
     const listed = await api('GET', '/rules')
     expect(listed.status).toBe(200)
     const version = Math.max(0, ...listed.body.versions.map((v: { version: number }) => v.version)) + 1
@@ -214,7 +215,10 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     expect((await api('PUT', '/rules', 'analyst', next)).status).toBe(403)
     const upload = await api('PUT', '/rules', 'supervisor', next)
     expect(upload.status, JSON.stringify(upload.body)).toBe(201)
-    const activated = await api('POST', `/rules/${version}/activate`, 'supervisor')
+    const requested = await api('POST', `/rules/${version}/activate`, 'supervisor')
+    expect(requested.status, JSON.stringify(requested.body)).toBe(202)
+    expect((await api('POST', `/rules/${version}/approve`, 'supervisor')).status).toBe(403)
+    const activated = await api('POST', `/rules/${version}/approve`, 'approver')
     expect(activated.status, JSON.stringify(activated.body)).toBe(200)
     expect(activated.body).toMatchObject({ active: version })
 

@@ -6,7 +6,8 @@
  * - `localstack`: the `Vigil-dev` stack deployed to LocalStack at http://localhost:4566
  *   (`npm run localstack:deploy`); the stream name and the API URL are read from the stack's
  *   outputs. Cognito is a LocalStack Pro feature, so tokens come from `VIGIL_E2E_TOKEN` (and
- *   `VIGIL_E2E_SUPERVISOR_TOKEN`, default the same); without one the API steps are skipped.
+ *   `VIGIL_E2E_SUPERVISOR_TOKEN`, default the same, and `VIGIL_E2E_APPROVER_TOKEN`, a second
+ *   supervisor's); without one the API steps are skipped.
  *
  * `planTarget()` only decides whether the target can run (LocalStack answering its health check
  * within 2 s); `start()` brings it up.
@@ -40,6 +41,8 @@ export interface E2ETarget {
   readonly apiUrl: string | undefined
   /** A bearer token for the role; undefined when none can be had (LocalStack without `VIGIL_E2E_TOKEN`). */
   token(role: CaseApiRole): Promise<string | undefined>
+  /** A second supervisor's token, to approve what the first asked for (four eyes); undefined when none can be had. */
+  approverToken(): Promise<string | undefined>
   /**
    * What the run left behind, for the PAN scan: every table item, dead letter, handler log line
    * (JSON logs and EMF), runtime line and line written to stdout/stderr, and the named workflow
@@ -112,6 +115,7 @@ async function startLocalTarget(): Promise<E2ETarget> {
     credentials,
     apiUrl: runtime.endpoints.api,
     token: (role) => signDevToken(key, { username: `e2e-${role}`, groups: [role], expiresIn: '1h' }),
+    approverToken: () => signDevToken(key, { username: 'e2e-approver', groups: ['supervisor'], expiresIn: '1h' }),
     evidence: async (executionNames) => [
       ...(await tableItems(runtime)),
       ...(await executions(runtime, executionNames)),
@@ -147,6 +151,7 @@ async function startLocalstackTarget(): Promise<E2ETarget> {
     credentials,
     apiUrl: outputs.CaseApiUrl?.replace(/\/$/, ''),
     token: async (role) => (role === 'supervisor' ? supervisor : analyst),
+    approverToken: async () => process.env.VIGIL_E2E_APPROVER_TOKEN || undefined,
     stop: async () => kinesis.destroy(),
   }
 }
