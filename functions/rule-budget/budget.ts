@@ -39,7 +39,7 @@ export interface RuleSetCost {
 /** Measures every rule of the set on every worst case; stops early once the set is clearly over budget. */
 export function measureRuleSet(set: CompiledRuleSet, options: BudgetOptions = {}): RuleSetCost {
   const budgetMs = options.budgetMs ?? defaultBudgetMs
-  const repeats = options.repeats ?? 3
+  const repeats = options.repeats ?? 5
   const clock = options.clock ?? (() => performance.now())
   // One run this far over is proof enough: more runs of a pathological rule would only stall the caller.
   const hopelessMs = budgetMs * 25
