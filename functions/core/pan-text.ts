@@ -62,6 +62,15 @@ export function findPanSpans(text: string): PanSpan[] {
     gap = 0
   }
   for (let i = 0; i < text.length; ) {
+    const code = text.charCodeAt(i)
+    // ASCII letters and separators, most of any text, without building a unit.
+    if (code < 128 && code !== 92 && (code < 48 || code > 57)) {
+      if (isAsciiLetter(code)) {
+        if (current) endSequence()
+      } else if (current && ++gap > maxGap) endSequence()
+      i++
+      continue
+    }
     const unit = readUnit(text, i)
     if (unit.kind === 'digits') {
       if (current && gap === 0) current.digits += unit.digits
@@ -73,7 +82,7 @@ export function findPanSpans(text: string): PanSpan[] {
       gap = 0
     } else if (unit.kind === 'separator' && current) {
       if (++gap > maxGap) endSequence()
-    } else if (unit.kind === 'other') endSequence()
+    } else if (unit.kind === 'other' && current) endSequence()
     i = unit.end
   }
   endSequence()
