@@ -2,16 +2,18 @@
  * Replays obey the stream's clock (issue 11 item 6): a history records no arrival, so the backtest
  * refuses what the stream scorer would have refused, by the same bounds (core/event-time.ts).
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { runBacktest, type Reject } from '../../../cli/backtest/run.ts'
 import type { Decision } from '../../../functions/core/decision.ts'
+import { generateTraffic } from '../../../local/traffic/index.ts'
 import { compiled, defaultRuleSet, history } from '../../support/scenario.ts'
 import { testKey } from '../../support/transactions.ts'
 
 const day = 86_400_000
 const startedAt = Date.parse('2026-11-25T00:00:00Z')
 
-async function backtest(lines: string[], reorderCapacity = 100) {
+async function backtest(lines: readonly string[], reorderCapacity = 100) {
   const decisions: Decision[] = []
   const rejects: Reject[] = []
   async function* source() {
@@ -59,5 +61,28 @@ describe('backtest event-time bounds', () => {
     const { rejects, decisions } = await backtest([burst[2]!, burst[0]!, burst[3]!, burst[1]!])
     expect(rejects).toEqual([])
     expect(decisions.at(-1)).toMatchObject({ transactionId: 'tx-3', outcome: 'block' })
+  })
+
+  it('property: absurd event times anywhere after the first line leave every decision as if they had never been sent', async () => {
+    const start = new Date('2026-11-20T08:00:00Z')
+    const absurd = fc.oneof(
+      fc.date({ min: new Date(startedAt + 60_001), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(start.getTime() - 30 * day - 1), noInvalidDate: true }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 10_000 }), fc.array(fc.tuple(fc.nat(), absurd), { maxLength: 8 }), fc.integer({ min: 0, max: 8 }), async (seed, injected, capacity) => {
+        const lines: string[] = []
+        for (const event of generateTraffic({ seed, start, count: 40, cards: 4, ratePerSecond: 0.05, fraudShare: 0.3, malformedShare: 0, duplicateShare: 0 })) lines.push(event.line)
+        const sent = [...lines]
+        // Each a copy of a real line (its card, account, device, IP, merchant) at an absurd time, after the first line.
+        injected.forEach(([at, date], i) => sent.splice(1 + (at % sent.length), 0, redated(lines[at % lines.length]!, `absurd-${i}`, date.toISOString())))
+
+        const clean = await backtest(lines, capacity)
+        const dirty = await backtest(sent, capacity)
+        expect(dirty.decisions).toEqual(clean.decisions)
+        expect(dirty.rejects.map((r) => r.code)).toEqual(injected.map(() => 'event_time_skew'))
+      }),
+      { numRuns: 100 },
+    )
   })
 })
