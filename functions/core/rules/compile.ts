@@ -21,6 +21,7 @@ export interface CompiledRule {
   score: number
   action: RuleAction | undefined
   tags: readonly string[]
+  /** An input is read as it is at its first evaluation: give each transaction an input of its own, never mutate one. */
   evaluate: (input: RuleInput) => unknown
   reads: ExpressionReads
 }
@@ -118,6 +119,7 @@ function readable(input: unknown): Readable {
     return parsed.success ? [parsed.data] : []
   })
   const lists = typeof raw.lists === 'object' && raw.lists !== null && !Array.isArray(raw.lists) ? Object.keys(raw.lists) : []
+  // No more rules than the schema allows are compiled: a refused upload costs what an accepted one does.
   const rules = array(raw.rules).slice(0, 256).flatMap((r, index) => {
     const rule = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>
     if (typeof rule.when !== 'string') return []

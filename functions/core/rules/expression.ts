@@ -94,10 +94,11 @@ export function expressionEnvironment(scope: ExpressionScope): ExpressionEnviron
 }
 
 /**
- * Parses, checks and analyses one condition. Every problem found is returned, not only the
- * first: all unknown names, or else the type error, and every construct of unbounded work.
+ * Parses, checks and analyses one condition in its rule set's environment. Every problem found is
+ * returned, not only the first: all unknown names, or else the type error, and every construct of
+ * unbounded work.
  */
-export function compileExpression(source: string, scope: ExpressionScope, env: Environment = expressionEnvironment(scope).environment): Result<CompiledExpression, ExpressionError[]> {
+export function compileExpression(source: string, scope: ExpressionScope, env: Environment): Result<CompiledExpression, ExpressionError[]> {
   let parsed: ReturnType<Environment['parse']>
   try {
     parsed = env.parse(source)
