@@ -2,6 +2,7 @@ import type { Decision } from '../core/decision.ts'
 import { redactPans } from '../core/pan-text.ts'
 import { recordShape } from '../core/record-shape.ts'
 import type { EntityKey } from '../core/scoring.ts'
+import { cardAliasKeys, withAliasHistory } from '../core/card-history.ts'
 import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
@@ -115,10 +116,13 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   })
 
   const entityKeys = [...new Set(valid.flatMap(({ txn }) => trackedEntities(ruleSet, txn).map((e) => e.key)))]
-  const [stored, entities] = await Promise.all([
+  // A card first seen under a new key starts from its state under the old one (core/card-history.ts).
+  const aliasKeys = cardAliasKeys(ruleSet, valid.map(({ txn }) => txn))
+  const [stored, read] = await Promise.all([
     deps.decisions.read([...new Set(valid.map(({ txn }) => txn.transactionId))]),
-    deps.entities.read(entityKeys),
+    deps.entities.read([...new Set([...entityKeys, ...aliasKeys.values()])]),
   ])
+  const entities = withAliasHistory(read, aliasKeys)
   const input: BatchInput = { ruleSet, records: valid, decisions: stored, entities, decidedAt: now.toISOString() }
   const fates = decideBatch(input)
 

@@ -23,14 +23,13 @@
  *    `-c vigil:tokenizationKeyVersion=<its VersionId>`. Tokens under k2 are now accepted.
  * 2. Put a version with `"primary":"k2"` and deploy with its VersionId. New tokens are k2; a card
  *    listed under k1 is still listed (its k1 token is computed beside, core/card-lists.ts), and a
- *    listed card that comes back is blocked and listed again under k2 by its case.
+ *    listed card that comes back is blocked and listed again under k2 by its case. A card's
+ *    aggregates continue under its k2 token from its k1 state, counted once (core/card-history.ts).
  * 3. After the longest window of the rule set (30 days for the default rules) and once the k1 list
  *    items that matter have been re-listed, put a version with k2 alone and deploy with it.
- * Each put raises the change alarm; expect it. Entity history does NOT follow the change-over: at
- * step 2 every card's aggregates start again under its k2 token (its k1 state stays until its TTL).
- * Scoring reads one token's state per card; reading the other key's state when the new one has none
- * would need the store's "item must not exist" write to start from another item's state and
- * high-water marks (functions/core/stream/batch.ts), which is left for a follow-up.
+ * Each put raises the change alarm; expect it. What step 2 does not carry over: producers' own k1
+ * tokens (they stay k1 entities until the producer re-tokenizes), labels on cases opened before it,
+ * and a card not seen between steps 2 and 3 (it starts again under k2).
  */
 import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import type { Context } from 'aws-lambda'

@@ -27,7 +27,10 @@ export interface StreamTransaction {
 /** An entity's stored aggregate state with what guards its updates. */
 export interface EntityItem {
   state: EntityState
-  /** Bumped by every write; each write is conditional on the version it read. */
+  /**
+   * Bumped by every write; each write is conditional on the version it read. 0: not stored under
+   * this key yet, its state taken from another item (a card's alias, core/card-history.ts).
+   */
   version: number
   /** Per shard id, the position (`seq:sub`) of the last record applied to this state. */
   highWater: Readonly<Record<string, string>>
@@ -146,5 +149,5 @@ export function foldEntity(
     applied++
   }
   if (applied === 0 || state === undefined) return undefined
-  return { expectedVersion: item?.version, item: { state, version: (item?.version ?? 0) + 1, highWater } }
+  return { expectedVersion: item?.version || undefined, item: { state, version: (item?.version ?? 0) + 1, highWater } }
 }
