@@ -10,6 +10,7 @@
 const benches: Record<string, () => Promise<unknown>> = {
   core: async () => (await import('./core.ts')).coreBench(),
   'rule-cost': async () => (await import('./rule-cost.ts')).ruleCostBench(),
+  'pan-text': async () => (await import('./pan-text.ts')).panTextBench(),
   stream: async () => (await import('./stream.ts')).streamBench(),
   e2e: async () => (await import('./e2e.ts')).e2eBench(),
   'cold-start': async () => (await import('./cold-start.ts')).coldStartBench(),

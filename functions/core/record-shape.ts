@@ -9,6 +9,7 @@ import { isSafeName } from './pan-text.ts'
 
 export type ValueShape =
   | { type: 'null' | 'boolean' | 'number' }
+  /** A string's length in UTF-16 code units (counting code points would cost more than the parse). */
   | { type: 'string' | 'array'; length: number }
   | { type: 'object'; keys: number; fields?: Record<string, ValueShape>; unnamedKeys?: number }
 
@@ -37,7 +38,7 @@ export function recordShape(text: string): RecordShape {
 
 function valueShape(value: unknown, depth: number): ValueShape {
   if (value === null) return { type: 'null' }
-  if (typeof value === 'string') return { type: 'string', length: [...value].length }
+  if (typeof value === 'string') return { type: 'string', length: value.length }
   if (typeof value === 'number' || typeof value === 'boolean') return { type: typeof value as 'number' | 'boolean' }
   if (Array.isArray(value)) return { type: 'array', length: value.length }
   const keys = Object.keys(value as object)
