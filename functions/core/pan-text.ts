@@ -32,7 +32,7 @@ const minPan = 12
 const maxPan = 19
 
 /** Where a PAN (or an overlong run) sits in the original text: [start, end) in UTF-16 units. */
-export interface PanSpan {
+interface PanSpan {
   start: number
   end: number
   /** The digits as ASCII. */
@@ -42,13 +42,13 @@ export interface PanSpan {
 }
 
 /** The marker left where a PAN was. It holds letters, so digits on either side cannot join up. */
-export const redactedMarker = '[redacted]'
+const redactedMarker = '[redacted]'
 
 // Without an ASCII digit, a backslash (an escape) or a non-ASCII character there is nothing to find.
 const maybeDigits = /[0-9\\\u0080-\uffff]/
 
 /** Every PAN, and every run too long to be one, in `text`, in order. */
-export function findPanSpans(text: string): PanSpan[] {
+function findPanSpans(text: string): PanSpan[] {
   const spans: PanSpan[] = []
   if (!maybeDigits.test(text)) return spans
   let chunks: Chunk[] = []

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { containsPan, findPanSpans, findPans, isSafeName, redactPans } from '../../functions/core/pan-text.ts'
+import { containsPan, findPans, isSafeName, redactPans } from '../../functions/core/pan-text.ts'
 import { luhnPan, panNotation } from '../fuzz/arbitraries/pans.ts'
 import { fuzzParameters } from '../fuzz/fuzz-settings.ts'
 import { withLuhnDigit } from '../support/transactions.ts'
@@ -59,7 +59,6 @@ describe('the PAN text policy', () => {
     expect(redactPans(`seq ${run} end`)).toBe('seq [redacted] end')
     expect(containsPan(run)).toBe(true)
     expect(findPans(run)).toEqual([])
-    expect(findPanSpans(run)).toMatchObject([{ overlong: true }])
   })
 
   it('redacts only the PAN, separators inside it included, and keeps the text around it', () => {
@@ -101,8 +100,8 @@ describe('the PAN text policy', () => {
     fc.assert(
       fc.property(fc.array(part, { maxLength: 6 }), fc.constantFrom('', ' ', '-', '\n'), fc.integer({ min: 1, max: 200 }), (parts, sep, cut) => {
         const text = parts.join(sep)
-        expect(findPanSpans(redactPans(text))).toEqual([])
-        expect(findPanSpans(redactPans(text, cut))).toEqual([])
+        expect(containsPan(redactPans(text))).toBe(false)
+        expect(containsPan(redactPans(text, cut))).toBe(false)
         expect(redactPans(text, cut).length).toBeLessThanOrEqual(cut)
       }),
       fuzzParameters(),
