@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileRuleSet, type RuleSetIssue } from '../../../functions/core/rules/compile.ts'
 import { evaluateRules } from '../../../functions/core/rules/evaluate.ts'
@@ -45,5 +46,31 @@ describe('matches() runs on a linear-time engine (RE2)', () => {
 
   it('refuses a pattern that is not a string literal: it could not be checked before it runs', () => {
     expect(issuesOf(ruleSet([rule('dynamic', 'txn.merchant.id.matches(txn.transactionId)')]))[0]?.message).toMatch(/must be a string literal/)
+  })
+
+  it('agrees with JavaScript regular expressions wherever both apply: switching engines changed no rule (property)', () => {
+    // Patterns from atoms, classes, groups, alternation, anchors and (nested) quantifiers; inputs short
+    // enough for a backtracking engine to answer.
+    const pattern = fc.letrec((tie) => ({
+      atom: fc.constantFrom('a', 'b', '-', '.', '[a-z]', '[^a]', '\\d'),
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        tie('atom'),
+        fc.tuple(tie('node'), fc.constantFrom('*', '+', '?', '{1,2}')).map(([p, q]) => `(${p})${q}`),
+        fc.tuple(tie('node'), tie('node')).map(([p, q]) => `${p}${q}`),
+        fc.tuple(tie('node'), tie('node')).map(([p, q]) => `(${p}|${q})`),
+      ),
+    })).node as fc.Arbitrary<string>
+    const anchored = fc.tuple(fc.boolean(), pattern, fc.boolean()).map(([start, p, end]) => `${start ? '^' : ''}${p}${end ? '$' : ''}`)
+    fc.assert(
+      fc.property(anchored, fc.array(fc.stringMatching(/^[ab1-]{0,10}$/), { minLength: 1, maxLength: 5 }), (regex, ids) => {
+        const set = compiled(`txn.merchant.id.matches('${regex.replaceAll('\\', '\\\\')}')`) // a CEL string literal: backslashes escaped
+        for (const id of ids) {
+          const fired = evaluateRules(set, txn({ merchant: { id } }), {}).some((h) => h.status === 'fired')
+          expect(fired, `${regex} on "${id}"`).toBe(new RegExp(regex).test(id))
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 })
