@@ -42,7 +42,11 @@ export const contextKeys = {
   analystSlaSeconds: 'vigil:analystSlaSeconds',
   /** Optional e-mail address subscribed to the supervisors' escalation topic. */
   supervisorEmail: 'vigil:supervisorEmail',
-  /** Retention of the functions' log groups, in days: one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, … 3653). cdk.json: 30. */
+  /**
+   * Retention of every log group (functions, the case workflow, the API's access logs), in days: one of
+   * CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, … 3653). Not in cdk.json: derived from the stage
+   * like removalPolicy (30 for dev, 365 otherwise: PCI DSS 10.5.1 keeps audit logs a year).
+   */
   logRetentionDays: 'vigil:logRetentionDays',
   /**
    * Browser origins allowed to call the case API (CORS): a JSON array, or from the CLI a comma-separated
@@ -91,6 +95,8 @@ export interface VigilConfig {
   readonly stage: string
   /** Applied to every stateful resource (keys, stream, tables) so data never outlives its key. */
   readonly removalPolicy: RemovalPolicy
+  /** Of every log group of the stage. */
+  readonly logRetention: RetentionDays
   readonly stream: { readonly capacity: StreamCapacity; readonly retentionHours: number }
   readonly scoring: ScoringConfig
   readonly escalation: EscalationConfig
@@ -188,7 +194,6 @@ export interface ScoringConfig {
   /** Event-time bounds against arrival (functions/core/event-time.ts says why the defaults). */
   readonly eventMaxAheadSeconds: number
   readonly eventMaxAgeSeconds: number | undefined
-  readonly logRetention: RetentionDays
 }
 
 /** The defaults, also written in cdk.json. */
@@ -202,8 +207,14 @@ export const scoringDefaults: ScoringConfig = {
   tokenizationKey: { version: 'AWSCURRENT', admins: [] },
   eventMaxAheadSeconds: 60,
   eventMaxAgeSeconds: undefined,
-  logRetention: RetentionDays.ONE_MONTH,
 }
+
+/**
+ * Log retention by stage unless `vigil:logRetentionDays` says otherwise: a disposable stage keeps a
+ * month; every other stage a year, what PCI DSS 10.5.1 asks of audit logs (CloudWatch Logs keeps them
+ * all at hand, which covers its "three months immediately available").
+ */
+export const logRetentionDefaults = { disposable: RetentionDays.ONE_MONTH, other: RetentionDays.ONE_YEAR } as const
 
 /** The retentions CloudWatch Logs accepts, in days, except "never expire". */
 const logRetentionValues: readonly number[] = Object.values(RetentionDays).filter(
@@ -253,7 +264,7 @@ export function readVigilConfig(node: Node): VigilConfig {
         `(${contextKeys.retentionHours}=${retentionHours}, ${retentionHours * 3600} seconds): older records would leave the stream unreported`,
     )
   }
-  const logRetention = integer(contextKeys.logRetentionDays, 1, 3653, scoringDefaults.logRetention)
+  const logRetention = integer(contextKeys.logRetentionDays, 1, 3653, stage === disposableStage ? logRetentionDefaults.disposable : logRetentionDefaults.other)
   if (!logRetentionValues.includes(logRetention)) {
     throw new Error(`${contextKeys.logRetentionDays} must be one of ${logRetentionValues.join(', ')} (got ${JSON.stringify(get(contextKeys.logRetentionDays))})`)
   }
@@ -267,7 +278,6 @@ export function readVigilConfig(node: Node): VigilConfig {
     tokenizationKey: tokenizationKeyConfig(get(contextKeys.tokenizationKeyVersion), get(contextKeys.tokenizationKeyAdmins)),
     eventMaxAheadSeconds: integer(contextKeys.eventMaxAheadSeconds, 0, 3600, scoringDefaults.eventMaxAheadSeconds),
     eventMaxAgeSeconds: optionalInteger(get(contextKeys.eventMaxAgeSeconds), contextKeys.eventMaxAgeSeconds, 60, 34_560_000),
-    logRetention: logRetention as RetentionDays,
   }
 
   const sla = get(contextKeys.analystSlaSeconds) ?? escalationDefaults.analystSlaSeconds
@@ -304,6 +314,7 @@ export function readVigilConfig(node: Node): VigilConfig {
   return {
     stage,
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRetention: logRetention as RetentionDays,
     stream: { capacity, retentionHours },
     scoring,
     escalation,

@@ -125,16 +125,32 @@ export class Escalation extends Construct {
       resultPath: '$.case',
       retryOnServiceExceptions: true,
     })
-    const listCard = (stateId: string) =>
-      new tasks.DynamoPutItem(this, stateId, {
+    // After each change to the list, its change counter (lib/table-schema.ts listItems): the scorer
+    // re-reads the list only when the counter moved.
+    const countListChange = (stateId: string) =>
+      new tasks.DynamoUpdateItem(this, stateId, {
         table: tables.rules,
-        item: {
-          ...blockedCard('$.case.entity'),
-          caseId: tasks.DynamoAttributeValue.fromString(caseId),
-          listedAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+        key: {
+          pk: tasks.DynamoAttributeValue.fromString(listItems.changesPartition),
+          sk: tasks.DynamoAttributeValue.fromString('blocked_cards'),
         },
+        updateExpression: 'ADD #changes :one',
+        expressionAttributeNames: { '#changes': listItems.changesAttribute },
+        expressionAttributeValues: { ':one': tasks.DynamoAttributeValue.fromNumber(1) },
         resultPath: sfn.JsonPath.DISCARD,
       })
+    const listCard = (stateId: string) =>
+      sfn.Chain.start(
+        new tasks.DynamoPutItem(this, stateId, {
+          table: tables.rules,
+          item: {
+            ...blockedCard('$.case.entity'),
+            caseId: tasks.DynamoAttributeValue.fromString(caseId),
+            listedAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+          },
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+      ).next(countListChange(`${stateId}Counted`))
     // Only this case's listing is removed: another case may have listed the card too.
     const unlistCard = new tasks.DynamoDeleteItem(this, 'UnlistCard', {
       table: tables.rules,
@@ -160,7 +176,7 @@ export class Escalation extends Construct {
     const markUnblocked = caseTask('MarkUnblocked', 'markUnblocked').next(recordLabel)
     const applyOutcome = new sfn.Choice(this, 'ApplyOutcome')
       .when(sfn.Condition.stringEquals('$.verdict.outcome', 'fraud'), listCard('KeepCardListed').next(recordLabel))
-      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'legitimate'), unlistCard.next(markUnblocked))
+      .when(sfn.Condition.stringEquals('$.verdict.outcome', 'legitimate'), unlistCard.next(countListChange('UnlistCardCounted')).next(markUnblocked))
       .otherwise(closeCase)
     // Another case listed the card since: its listing stays, and this case no longer holds one.
     unlistCard.addCatch(markUnblocked, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD })
@@ -191,7 +207,11 @@ export class Escalation extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       // Longer than any case can live: two deadlines of the slowest priority, and an hour to spare.
       timeout: Duration.seconds(2 * Math.max(...Object.values(settings.analystSlaSeconds)) + 3_600),
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every state transition is logged (the case's audit trail in CloudWatch, kept as long as the
+      // stage's logs), but without execution data: the input carries the tokenized transaction and
+      // the await states' parameters carry task tokens, which would let a log reader resume a case.
+      // The data stays in the execution history, encrypted with the operations key.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
       encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(operationsKey),
       // Named, so the execution role's KMS condition (kms:EncryptionContext:aws:states:stateMachineArn)

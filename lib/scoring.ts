@@ -57,6 +57,7 @@ export interface ScoringProps {
   readonly stream: kinesis.IStream
   readonly tables: Tables
   readonly settings: ScoringConfig
+  readonly logRetention: logs.RetentionDays
   /** Applied to the keys, the secret, the queue and the log groups, like the stack's other stateful resources. */
   readonly removalPolicy: RemovalPolicy
 }
@@ -138,7 +139,7 @@ export class Scoring extends Construct {
     )
     const logGroup = (logGroupId: string): logs.LogGroup =>
       new logs.LogGroup(this, logGroupId, {
-        retention: settings.logRetention,
+        retention: props.logRetention,
         encryptionKey: this.operationsKey,
         removalPolicy,
       })

@@ -49,12 +49,13 @@ export const tableSchemas = {
     partitionKey: { name: 'entityKey', type: 'S' },
     ttlAttribute,
   },
-  /** Rule-set versions, the active-version pointer and lists: single-table, generic `pk`/`sk`. Kept forever. */
+  /** Rule-set versions, the active-version pointer and lists: single-table, generic `pk`/`sk`. Kept forever, but for list items that expire. */
   rules: {
     constructId: 'Rules',
     envVar: 'VIGIL_RULES_TABLE',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute,
   },
   /** Records that failed parsing or validation, with the reason. */
   quarantine: {
@@ -79,11 +80,18 @@ export type TableKey = keyof typeof tableSchemas
 
 /**
  * Block and allow lists that change at run time (a case decided as fraud lists the card) are
- * items of the rules table, `{pk: "list#blocked_cards", sk: "<value>"}`: one write per change, and
- * the scorer merges them into the rule set's static lists of the same name.
+ * items of the rules table, `{pk: "list#blocked_cards", sk: "<value>"}`, with an optional
+ * `expiresAt` after which the listing no longer applies: one write per change, and the scorer
+ * merges them into the rule set's static lists of the same name.
+ *
+ * Every writer then adds 1 to the list's change counter, `{pk: "list-changes", sk: "<list>",
+ * changes: n}` (after the item, never before): readers poll that one small item and query the
+ * list again only when it moved. A write that does not count is seen at the reader's next cold start.
  */
 export const listItems = {
   partition: (list: string): string => `list#${list}`,
+  changesPartition: 'list-changes',
+  changesAttribute: 'changes',
 } as const
 
 /**

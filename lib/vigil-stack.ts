@@ -60,13 +60,14 @@ export class VigilStack extends Stack {
       stream: this.ingest.stream,
       tables: this.tables,
       settings: config.scoring,
+      logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
     })
     this.escalation = new Escalation(this, 'Escalation', {
       tables: this.tables,
       settings: config.escalation,
       operationsKey: this.scoring.operationsKey,
-      logRetention: config.scoring.logRetention,
+      logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
     })
     // Reviews and blocks start the case workflow, one execution per transaction.
@@ -78,7 +79,7 @@ export class VigilStack extends Stack {
       stateMachine: this.escalation.stateMachine,
       operationsKey: this.scoring.operationsKey,
       settings: config.caseApi,
-      logRetention: config.scoring.logRetention,
+      logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
     })
     // Alarms on every stage of the pipeline, and its dashboard.

@@ -31,6 +31,7 @@ export function scorerAdapters(config: ScorerConfig, logger: Logger, options: Ad
     rules: new DynamoRuleSetSource(dynamo, config[tableSchemas.rules.envVar]!, {
       refreshMs: config.VIGIL_RULES_REFRESH_SECONDS * 1000,
       onRejected: (version, issues) => logger.error('active rule set does not compile; scoring with the previous version', { version, issues }),
+      onStale: (error, staleMs) => logger.warn('rules table unreadable; scoring with the cached rule set', { staleMs, error }),
     }),
     decisions: new DynamoDecisionStore(dynamo, config[tableSchemas.decisions.envVar]!, { ttlDays: config.VIGIL_DECISION_TTL_DAYS, meter }),
     entities: new DynamoEntityStore(dynamo, config[tableSchemas.entityState.envVar]!, {

@@ -201,7 +201,7 @@ async function commitEntity(write: EntityWrite, store: EntityStore, ruleSet: Bat
     if (tries === maxConflictRetries) throw new Error(`entity ${write.key} kept changing under ${tries} attempts`)
     outcome.conflicts++
     const fresh = (await store.read([write.key])).get(write.key as EntityKey)
-    attempt = foldEntity(ruleSet, write.kind, fresh, write.records)
+    attempt = foldEntity(ruleSet, write.kind, fresh, write.records, write.markedAt)
   }
 }
 

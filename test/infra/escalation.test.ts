@@ -9,10 +9,10 @@ const definition = definitionFromTemplate(dev.json, dev.logicalId(escalation.sta
 const state = (name: string) => definition.States[name] as Record<string, any>
 
 describe('case workflow', () => {
-  it('is a Standard state machine logging ALL with execution data, traced, and encrypted with the operations key', () => {
+  it('is a Standard state machine logging ALL without execution data, traced, and encrypted with the operations key', () => {
     const props = dev.resource(escalation.stateMachine).Properties
     expect(props.StateMachineType).toBe('STANDARD')
-    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true })
+    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false })
     expect(props.TracingConfiguration).toEqual({ Enabled: true })
     expect(props.EncryptionConfiguration).toMatchObject({ Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: dev.arnOf(dev.stack.scoring.operationsKey) })
   })
@@ -43,6 +43,14 @@ describe('case workflow', () => {
     expect(state('UnlistCard').Parameters.ConditionExpression).toContain('caseId = :case')
     expect(JSON.stringify(rulesTable)).toContain(dev.logicalId(dev.stack.tables.rules))
     expect(state('NotifySupervisors').Resource).toMatch(/:states:::sns:publish$/)
+  })
+
+  it('counts every change to the block list right after making it, so scorers query the list again', () => {
+    for (const change of ['ListCard', 'KeepCardListed', 'UnlistCard']) {
+      const counted = state(state(change).Next)
+      expect(counted.Resource).toMatch(/:states:::dynamodb:updateItem$/)
+      expect(counted.Parameters).toMatchObject({ Key: { pk: { S: 'list-changes' }, sk: { S: 'blocked_cards' } }, UpdateExpression: 'ADD #changes :one' })
+    }
   })
 
   it('routes every verdict: fraud keeps the card listed, legitimate unlists it, expired closes', () => {

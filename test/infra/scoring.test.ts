@@ -71,7 +71,6 @@ describe('event source mapping', () => {
       [contextKeys.maxRecordAgeSeconds]: scoringDefaults.maxRecordAgeSeconds,
       [contextKeys.scorerMemoryMb]: scoringDefaults.memoryMb,
       [contextKeys.scorerTimeoutSeconds]: scoringDefaults.timeoutSeconds,
-      [contextKeys.logRetentionDays]: scoringDefaults.logRetention,
     })
     // And without cdk.json, the code's defaults give the same template.
     const bare = new App({ context: { 'aws:cdk:bundling-stacks': [] } })

@@ -110,7 +110,7 @@ describe('tables', () => {
     ['decisions', true],
     ['entityState', true],
     ['quarantine', true],
-    ['rules', false],
+    ['rules', true],
   ] as const)('ages out %s items by TTL on expiresAt: %s', (key, ttl) => {
     const props = dev.resource(dev.stack.tables[key]).Properties
     expect(props.TimeToLiveSpecification).toEqual(ttl ? { AttributeName: 'expiresAt', Enabled: true } : undefined)

@@ -12,7 +12,8 @@ const sam: Actor = { username: 'sam', role: 'supervisor' }
 
 describe('the synthesized case workflow on a real ASL interpreter', () => {
   it('block path: lists the card, waits for the analyst, keeps it listed on fraud, labels the decision and closes', async () => {
-    const flow = await workflowFixture(aws)
+    // A slower clock than the default: the analyst's hour must outlast four states and a claim on a busy machine.
+    const flow = await workflowFixture(aws, { timeScale: 1e-3 })
     const { decision, transaction } = scored('block')
     await flow.recordDecision(decision)
     const id = flow.start(decision, transaction)
@@ -35,7 +36,7 @@ describe('the synthesized case workflow on a real ASL interpreter', () => {
   })
 
   it('legitimate: the analyst clears a blocked card, which comes off the block list', async () => {
-    const flow = await workflowFixture(aws)
+    const flow = await workflowFixture(aws, { timeScale: 1e-3 })
     const { decision, transaction } = scored('block')
     await flow.recordDecision(decision)
     const id = flow.start(decision, transaction)

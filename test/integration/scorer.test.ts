@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import agg from 'aws-kinesis-agg'
 import { describe, expect, it } from 'vitest'
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
-import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
+import { QueryCommand } from '@aws-sdk/client-dynamodb'
+import { listValue, publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import { parseTransactionJson } from '../../functions/core/transaction.ts'
-import { listItems, ruleStatsItems } from '../../lib/table-schema.ts'
+import { ruleStatsItems } from '../../lib/table-schema.ts'
 import { testKey } from '../support/transactions.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
 import { useEmulators } from '../support/emulators.ts'
@@ -178,7 +178,7 @@ describe('scorer on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients
     expect(decided.map((d) => d.outcome)).toEqual(['approve', 'approve'])
 
     const token = tokenOf(lines[2]!)
-    await aws.dynamo.send(new PutItemCommand({ TableName: fixture.names.rules, Item: { pk: { S: listItems.partition('blocked_cards') }, sk: { S: token } } }))
+    await listValue(aws.dynamo, fixture.names.rules, 'blocked_cards', token)
     await sleep(300)
     await fixture.put(lines.slice(2, 3))
     const [second] = await fixture.poller.drain(100)

@@ -4,7 +4,8 @@ import { applyTransaction, type EntityState } from '../features/index.ts'
 import type { CompiledRuleSet } from '../rules/compile.ts'
 import { scoreTransaction, trackedEntities, type EntityKey, type EntityStates } from '../scoring.ts'
 import { eventTime, type Transaction } from '../transaction.ts'
-import { comparePositions, formatPosition, parsePosition, samePosition, type Position } from './position.ts'
+import { coveredBy, formatMark, liveMarks } from './high-water.ts'
+import { samePosition, type Position } from './position.ts'
 
 /**
  * Exactly-once effects on an at-least-once stream, without transactions.
@@ -32,7 +33,7 @@ export interface EntityItem {
    * this key yet, its state taken from another item (a card's alias, core/card-history.ts).
    */
   version: number
-  /** Per shard id, the position (`seq:sub`) of the last record applied to this state. */
+  /** Per shard id, the position of the last record applied to this state and when (see high-water.ts). */
   highWater: Readonly<Record<string, string>>
 }
 
@@ -61,10 +62,7 @@ export interface BatchInput {
   decidedAt: string
 }
 
-export const isApplied = (item: EntityItem | undefined, position: Position): boolean => {
-  const mark = item?.highWater[position.shardId]
-  return mark !== undefined && comparePositions(position, parsePosition(mark)) <= 0
-}
+export const isApplied = (item: EntityItem | undefined, position: Position): boolean => item !== undefined && coveredBy(item.highWater, position)
 
 /** The fate of every record, deciding the new ones in order so each sees the ones before it. */
 export function decideBatch({ ruleSet, records, decisions, entities, decidedAt }: BatchInput): RecordFate[] {
@@ -101,6 +99,8 @@ export interface EntityWrite {
   firstRecord: number
   /** The records it counts, so a conflicting write can be recomputed on a fresh read. */
   records: readonly StreamTransaction[]
+  /** The batch clock (epoch ms) its marks carry: also for a recomputed write. */
+  markedAt: number
 }
 
 /**
@@ -119,33 +119,38 @@ export function entityWrites(input: BatchInput, fates: readonly RecordFate[], up
       else grouped.set(key, { kind, firstRecord: i, records: [record] })
     }
   }
+  const markedAt = Date.parse(input.decidedAt)
   return [...grouped].map(([key, { kind, firstRecord, records }]) => ({
     key,
     kind,
     firstRecord,
     records,
-    ...foldEntity(input.ruleSet, kind, input.entities.get(key), records)!,
+    markedAt,
+    ...foldEntity(input.ruleSet, kind, input.entities.get(key), records, markedAt)!,
   }))
 }
 
 /**
  * Counts `records` into an entity item, skipping those its high-water marks already cover; also
  * used to recompute a write after a version conflict, on the freshly read item. Undefined when
- * there is nothing left to count.
+ * there is nothing left to count. The written item keeps only the marks that can still matter at
+ * `markedAt` (the batch clock, epoch ms; see high-water.ts), so it does not grow with every shard
+ * the stream ever had.
  */
 export function foldEntity(
   ruleSet: CompiledRuleSet,
   kind: EntityKind,
   item: EntityItem | undefined,
   records: readonly StreamTransaction[],
+  markedAt: number,
 ): Pick<EntityWrite, 'expectedVersion' | 'item'> | undefined {
   let state = item?.state
-  const highWater = { ...item?.highWater }
+  const highWater = liveMarks(item?.highWater ?? {}, markedAt)
   let applied = 0
   for (const { position, txn } of records) {
     if (isApplied(item, position)) continue
     state = applyTransaction(ruleSet.plan, kind, state, txn)
-    highWater[position.shardId] = formatPosition(position)
+    highWater[position.shardId] = formatMark(position, markedAt)
     applied++
   }
   if (applied === 0 || state === undefined) return undefined

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { MemoryScorer } from '../../../functions/core/memory-scorer.ts'
 import type { EntityKey } from '../../../functions/core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityItem, type StreamTransaction } from '../../../functions/core/stream/batch.ts'
-import { formatPosition } from '../../../functions/core/stream/position.ts'
+import { formatMark } from '../../../functions/core/stream/high-water.ts'
 import { parseTransaction, type WireTransaction } from '../../../functions/core/transaction.ts'
 import { compiled, defaultRuleSet, history } from '../../support/scenario.ts'
 import { testKey } from '../../support/transactions.ts'
 
 const rules = compiled(defaultRuleSet())
 const decidedAt = '2026-11-24T12:00:00.000Z'
+const markedAt = Date.parse(decidedAt)
 
 const parsed = (wire: WireTransaction) => {
   const result = parseTransaction(wire, testKey)
@@ -69,13 +70,13 @@ describe('entityWrites', () => {
     const writes = entityWrites(input(records), decideBatch(input(records)))
     const cards = writes.filter((w) => w.kind === 'card')
     expect(cards).toHaveLength(1)
-    expect(cards[0]).toMatchObject({ expectedVersion: undefined, firstRecord: 0, item: { version: 1, highWater: { 'shardId-000000000000': '1003:0' } } })
+    expect(cards[0]).toMatchObject({ expectedVersion: undefined, firstRecord: 0, item: { version: 1, highWater: { 'shardId-000000000000': `1003:0@${markedAt}` } } })
   })
 
   it('counts only the prefix it is asked for, so a failed batch commits what precedes the failure', () => {
     const records = burst.map((w, i) => at(i, w))
     const writes = entityWrites(input(records), decideBatch(input(records)), 2)
-    expect(writes.find((w) => w.kind === 'card')?.item.highWater['shardId-000000000000']).toBe('1001:0')
+    expect(writes.find((w) => w.kind === 'card')?.item.highWater['shardId-000000000000']).toBe(`1001:0@${markedAt}`)
   })
 
   it('does not count duplicates, nor records the stored high-water mark already covers', () => {
@@ -94,12 +95,12 @@ describe('entityWrites', () => {
 describe('foldEntity', () => {
   it('recomputes a write on a fresher item, skipping what another consumer already counted', () => {
     const records = burst.map((w, i) => at(i, w))
-    const firstTwo = foldEntity(rules, 'card', undefined, records.slice(0, 2))!
-    const rest = foldEntity(rules, 'card', firstTwo.item, records)!
-    const inOneGo = foldEntity(rules, 'card', undefined, records)!
+    const firstTwo = foldEntity(rules, 'card', undefined, records.slice(0, 2), markedAt)!
+    const rest = foldEntity(rules, 'card', firstTwo.item, records, markedAt)!
+    const inOneGo = foldEntity(rules, 'card', undefined, records, markedAt)!
     expect(rest.expectedVersion).toBe(1)
     expect(rest.item.state).toEqual(inOneGo.item.state)
-    expect(rest.item.highWater).toEqual({ 'shardId-000000000000': formatPosition(records[3]!.position) })
-    expect(foldEntity(rules, 'card', inOneGo.item, records)).toBeUndefined()
+    expect(rest.item.highWater).toEqual({ 'shardId-000000000000': formatMark(records[3]!.position, markedAt) })
+    expect(foldEntity(rules, 'card', inOneGo.item, records, markedAt)).toBeUndefined()
   })
 })
