@@ -2,10 +2,10 @@ import middy from '@middy/core'
 import { MetricUnit } from '@aws-lambda-powertools/metrics'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import { dynamoDbClient } from '../aws/clients.ts'
+import { ruleSetActivatedMetric } from '../aws/service-names.ts'
 import { createTelemetry, serviceNames, telemetryMiddlewares } from '../aws/telemetry.ts'
 import { handleApiRequest, type CaseApiEvent } from './app.ts'
 import { caseApiDependencies } from './dependencies.ts'
-import { ruleSetActivatedMetric } from '../aws/service-names.ts'
 
 const telemetry = createTelemetry(serviceNames.caseApi)
 const { logger, metrics, tracer } = telemetry

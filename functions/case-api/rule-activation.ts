@@ -51,11 +51,12 @@ async function runnable(deps: RuleActivationDeps, version: number): Promise<Chec
 async function switchTo(deps: RuleActivationDeps, version: number, actor: Actor, how: Activation['how'], requestedBy?: string): Promise<Activation> {
   const at = new Date(deps.now()).toISOString()
   const previous = (await deps.rules.activate(version, { activatedAt: at, activatedBy: actor.username, ...(requestedBy === undefined ? {} : { requestedBy }) })) ?? null
+  const activation: Activation = { version, previous, by: actor.username, how, ...(requestedBy === undefined ? {} : { requestedBy }) }
+  // Reported as soon as the scorers point at it: the alarm must fire even if the trail's write fails.
+  deps.onActivated?.(activation)
   const entry: RuleSetAuditEntry = { at, action: how === 'approved' ? 'activated' : 'rolled_back', version, from: previous, by: actor.username }
   if (requestedBy !== undefined) entry.requestedBy = requestedBy
   await deps.rules.appendAudit(entry)
-  const activation: Activation = { version, previous, by: actor.username, how, ...(requestedBy === undefined ? {} : { requestedBy }) }
-  deps.onActivated?.(activation)
   return activation
 }
 
