@@ -244,6 +244,9 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
     // Written in groups too, in the record and as its partition key: the PAN text policy's notations.
     const grouped = pan.replace(/(\d{4})(?=\d)/g, '$1 ')
     await put(JSON.stringify({ transactionId: tx('bad-pan'), card: { pan: grouped, [grouped]: pan }, amount: 'a lot' }), grouped)
+    // A valid transaction whose merchant id is that card number: quarantined whole (pan_in_identifier),
+    // so the id reaches no entity key, decision, case or log line.
+    await put(JSON.stringify(wireExample({ transactionId: tx('pan-merchant'), occurredAt: new Date().toISOString(), merchant: { id: grouped } })), 'card-pan-scan')
     const markerId = tx('after-bad-pan')
     await put(JSON.stringify(wireExample({ transactionId: markerId, occurredAt: new Date().toISOString() })), 'card-pan-scan')
     await apiOrSkip(skip)
