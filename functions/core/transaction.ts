@@ -102,7 +102,7 @@ function panInIdentifiers(txn: { transactionId: string; accountId?: string; merc
     ['merchant.id', txn.merchant.id],
     ['device.id', txn.device?.id],
   ]
-  return ids.filter(([, value]) => value !== undefined && containsPan(value)).map(([path]) => ({ path, message: 'looks like a card number; an id must never hold one' }))
+  return ids.filter(([, value]) => value !== undefined && containsPan(value)).map(([path]) => ({ path, message: 'could be a card number (12–19 digits passing the Luhn check, however grouped); an id must never hold one' }))
 }
 
 export interface ParseOptions {
