@@ -13,6 +13,8 @@
  * - In a sequence, digits written together form a chunk. Any run of whole chunks holding 12 to 19
  *   digits that passes Luhn and starts with 2–9 is a PAN: `4111 1111 1111 1111`, `ref 4 4111-1111-…`
  *   (the PAN is a run of chunks even if the whole group fails Luhn).
+ * - A UUID or a hex digest (32 hex characters or more, with a letter) is skipped like a word: its
+ *   digits are random hex digits, not a number anyone wrote.
  * - A chunk of more than 19 digits is redacted and refused too: it can hide a PAN with digits
  *   appended, and no card number is that long. It is not reported as a PAN by `findPans`, so the
  *   tests' scan can tell Kinesis sequence numbers (56 digits, written by AWS) from card numbers.
@@ -47,10 +49,26 @@ const redactedMarker = '[redacted]'
 // Without an ASCII digit, a backslash (an escape) or a non-ASCII character there is nothing to find.
 const maybeDigits = /[0-9\\\u0080-\uffff]/
 
+/**
+ * Identifiers machines write in hex, a UUID or a digest of 128 bits or more, with at least one
+ * letter: their digits are random hex digits, not a number anyone wrote, yet read as groups they
+ * would pass for a PAN in about one random UUID in 230. They are skipped whole, like a word.
+ */
+const hexIdentifier = /(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32,})(?![0-9A-Za-z])/g
+const hexLetter = /[A-Fa-f]/
+
+/** Where the hex identifiers of `text` start, and where each ends. */
+function hexIdentifiers(text: string): Map<number, number> {
+  const ranges = new Map<number, number>()
+  for (const match of text.matchAll(hexIdentifier)) if (hexLetter.test(match[0])) ranges.set(match.index, match.index + match[0].length)
+  return ranges
+}
+
 /** Every PAN, and every run too long to be one, in `text`, in order. */
 function findPanSpans(text: string): PanSpan[] {
   const spans: PanSpan[] = []
   if (!maybeDigits.test(text)) return spans
+  const skipped = hexIdentifiers(text)
   let chunks: Chunk[] = []
   let current: Chunk | undefined
   let gap = 0
@@ -62,6 +80,12 @@ function findPanSpans(text: string): PanSpan[] {
     gap = 0
   }
   for (let i = 0; i < text.length; ) {
+    const skipTo = skipped.get(i)
+    if (skipTo !== undefined) {
+      if (current) endSequence()
+      i = skipTo
+      continue
+    }
     const code = text.charCodeAt(i)
     // ASCII letters and separators, most of any text, without building a unit.
     if (code < 128 && code !== 92 && (code < 48 || code > 57)) {

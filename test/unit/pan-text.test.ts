@@ -54,6 +54,20 @@ describe('the PAN text policy', () => {
     expect(redactPans(text)).toBe(text)
   })
 
+  it('skips UUIDs and hex digests, whose digits are random hex digits, but not a PAN beside one', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uuid(), fc.stringMatching(/^[0-9a-f]{32,64}$/)).filter((id) => /[a-f]/.test(id)), (id) => {
+        expect(containsPan(`tx-${id}`)).toBe(false)
+        expect(findPans(`${id} ${grouped(visa, '-')}`)).toEqual([visa])
+      }),
+      fuzzParameters(),
+    )
+    // About 1 random UUID in 230, read as digit groups, would pass for a PAN: this one does.
+    const uuid = `c${visa.slice(0, 7)}-${visa.slice(7, 11)}-${visa.slice(11, 15)}-${visa.slice(15)}abc-0123456789ab`
+    expect(containsPan(uuid)).toBe(false)
+    expect(containsPan(uuid.slice(0, -8))).toBe(true)
+  })
+
   it('redacts a run longer than any PAN, which could hide one, but does not report it as a PAN', () => {
     const run = `${visa}0042`
     expect(redactPans(`seq ${run} end`)).toBe('seq [redacted] end')
