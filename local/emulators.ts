@@ -11,9 +11,8 @@
  * Tables and streams are derived from `lib/table-schema.ts` (keys) and the caller's names, never
  * restated here.
  */
-import { once } from 'node:events'
 import { mkdirSync } from 'node:fs'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -169,8 +168,23 @@ export async function createStream(client: KinesisClient, name: string, shardCou
 }
 
 async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  server.listen(port, host)
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))])
+  // dynalite and kinesalite rethrow a request's 'error': a request cut short (a client gone, or
+  // close() ending a busy connection when the runtime stops) would be an uncaught exception.
+  // Nothing is left to answer then, so their handlers run with that listener swapped for a no-op.
+  const handlers = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>
+  server.removeAllListeners('request')
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    for (const handler of handlers) handler.call(server, request, response)
+    request.removeAllListeners('error')
+    request.on('error', () => {})
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   return server.address() as AddressInfo
 }
 

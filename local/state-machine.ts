@@ -67,7 +67,6 @@
  * integrations call their service handler and take its result as the completed job.
  */
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -1223,7 +1222,9 @@ export async function serveStepFunctions(
   }
 
   const server: Server = createServer((request, response) => {
-    void handle(request, response)
+    // Reading the body rejects when the client goes away mid-request, or when stop() closes the
+    // connection under it: nobody is left to answer.
+    handle(request, response).catch(() => response.destroy())
   })
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = []
@@ -1251,8 +1252,13 @@ export async function serveStepFunctions(
     response.end(payload)
   }
 
-  server.listen(options.port ?? 0, host)
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))])
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port } = server.address() as AddressInfo
   let stopping: Promise<void> | undefined
   return {
