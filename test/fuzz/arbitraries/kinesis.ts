@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import fc from 'fast-check'
 import { anyPayload, kinesisRecordLimit, type Payload, type Verdict } from './payloads.ts'
-import { luhnPan } from './pans.ts'
+import { luhnPan, panNotation } from './pans.ts'
 
 export type UserVerdict = Verdict | { valid: false; code: 'invalid_aggregate'; path: '' }
 
@@ -51,8 +51,13 @@ export const framed = (protobuf: Uint8Array, checksum: Uint8Array = md5(protobuf
 
 // --- Arbitraries ----------------------------------------------------------------------------------
 
-/** Partition keys as Kinesis takes them: 1–256 Unicode characters, sometimes a card number. */
-const partitionKey = fc.oneof(fc.string({ minLength: 1, maxLength: 256 }), luhnPan, fc.constantFrom('card', '0'))
+/** Partition keys as Kinesis takes them: 1–256 Unicode characters, sometimes a card number, in any notation. */
+const partitionKey = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 256 }),
+  luhnPan,
+  panNotation.map(({ written }) => written).filter((key) => key.length <= 256),
+  fc.constantFrom('card', '0'),
+)
 
 const small = anyPayload.filter((payload) => payload.data.length <= 64 * 1024)
 
