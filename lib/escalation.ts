@@ -12,7 +12,7 @@ import { Construct } from 'constructs'
 import type { EscalationConfig } from './config.ts'
 import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
-import { listItems, tableSchemas } from './table-schema.ts'
+import { listItems, tableSchemas, ttlAttribute } from './table-schema.ts'
 import type { Tables } from './tables.ts'
 import { serviceNames } from '../functions/aws/service-names.ts'
 
@@ -147,6 +147,8 @@ export class Escalation extends Construct {
             ...blockedCard('$.case.entity'),
             caseId: tasks.DynamoAttributeValue.fromString(caseId),
             listedAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+            // The listing's end (functions/escalation/tasks.ts): scorers ignore it after, TTL removes it.
+            [ttlAttribute]: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.numberAt('$.case.listUntil'))),
           },
           resultPath: sfn.JsonPath.DISCARD,
         }),

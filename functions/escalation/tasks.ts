@@ -27,7 +27,15 @@ export interface WorkflowCase {
   slaDueAt: string
   /** Seconds left to the deadline: the timeout of the state that waits for a verdict. */
   slaSeconds: number
+  /** Epoch seconds until which a listing of the card made now applies (the list item's expiresAt). */
+  listUntil: number
 }
+
+/**
+ * How long a card this case lists stays on the block list: a year, past which an issuer has long
+ * replaced a card used for fraud. Without an end the run-time list would only grow.
+ */
+export const blockListingSeconds = 365 * 86_400
 
 export interface CaseTaskDeps {
   cases: {
@@ -127,6 +135,7 @@ export function view(c: Case, now: number): WorkflowCase {
     entity: c.entity,
     slaDueAt: c.slaDueAt,
     slaSeconds: Math.max(1, Math.ceil((Date.parse(c.slaDueAt) - now) / 1000)),
+    listUntil: Math.floor(now / 1000) + blockListingSeconds,
   }
 }
 

@@ -38,6 +38,7 @@ describe('case workflow', () => {
     for (const name of ['ListCard', 'KeepCardListed']) {
       expect(state(name).Resource).toMatch(/:states:::dynamodb:putItem$/)
       expect(state(name).Parameters.Item.pk).toEqual({ S: 'list#blocked_cards' })
+      expect(state(name).Parameters.Item.expiresAt).toEqual({ 'N.$': "States.Format('{}', $.case.listUntil)" })
     }
     expect(state('UnlistCard').Resource).toMatch(/:states:::dynamodb:deleteItem$/)
     expect(state('UnlistCard').Parameters.ConditionExpression).toContain('caseId = :case')

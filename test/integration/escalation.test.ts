@@ -1,9 +1,12 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { claimCase, decideCase } from '../../functions/case-api/case-commands.ts'
+import { DynamoRuleSetSource, publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import type { Actor } from '../../functions/core/cases/index.ts'
+import { blockListingSeconds } from '../../functions/escalation/tasks.ts'
 import { ruleStatsItems } from '../../lib/table-schema.ts'
 import { useEmulators } from '../support/emulators.ts'
+import { defaultRuleSet } from '../support/scenario.ts'
 import { scored, workflowFixture } from '../support/workflow.ts'
 
 const aws = useEmulators()
@@ -110,6 +113,23 @@ describe('the synthesized case workflow on a real ASL interpreter', () => {
     expect(closed.audit.map((e) => e.action)).not.toContain('escalated')
     expect(flow.notifications).toEqual([])
     expect(await flow.listed(transaction.card.token)).toBe(false)
+  })
+
+  it('a card the workflow lists reaches the scorers at their next refresh and leaves their block list when its listing ends', async () => {
+    const flow = await workflowFixture(aws, { timeScale: 1e-3 })
+    await publishRuleSet(aws.dynamo, flow.names.rules, defaultRuleSet(), new Date())
+    const { decision, transaction } = scored('block')
+    let at = flow.now()
+    const scorer = new DynamoRuleSetSource(aws.dynamo, flow.names.rules, { refreshMs: 1_000, clock: () => at })
+    const listed = async () => (await scorer.current()).lists.blocked_cards?.has(transaction.card.token) ?? false
+    expect(await listed()).toBe(false)
+    const id = flow.start(decision, transaction)
+    await flow.waitingFor(id, 'analyst')
+    at += 1_000
+    expect(await listed()).toBe(true)
+    at = flow.now() + blockListingSeconds * 1000
+    expect(await listed()).toBe(false)
+    await flow.machine.stop(id)
   })
 
   it('two analysts deciding one case: exactly one wins, the other gets a conflict or a closed case', async () => {
