@@ -148,7 +148,7 @@ export class Escalation extends Construct {
             caseId: tasks.DynamoAttributeValue.fromString(caseId),
             listedAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
             // The listing's end (functions/escalation/tasks.ts): scorers ignore it after, TTL removes it.
-            [ttlAttribute]: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.numberAt('$.case.listUntil'))),
+            [ttlAttribute]: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.case.listUntil'))),
           },
           resultPath: sfn.JsonPath.DISCARD,
         }),
