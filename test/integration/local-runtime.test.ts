@@ -6,10 +6,10 @@
  * opens a case through the Step Functions endpoint and the synthesized workflow. Then the CLI
  * command prints its ready line and stops on its signal.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DescribeTableCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DescribeTableCommand, GetItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { start } from '../../cli/commands/start.ts'
@@ -157,6 +157,17 @@ describe('the local runtime', () => {
     expect(summary).toMatch(/quarantined 1 \(invalid_json 1\)/)
     expect(summary).toMatch(/top rules .*card-testing [1-9]/)
     expect(lines.some((line) => line.includes('"_aws"'))).toBe(false)
+
+    // What the handlers logged (a log group's worth) carries neither the workflow's input (the
+    // tokenized card) nor the task token an analyst's verdict resumes it with.
+    const taskToken = await eventually('the case waiting for its analyst', async () => {
+      const { Item } = await dynamo.send(new GetItemCommand({ TableName: runtime.names.tables.cases, Key: { caseId: { S: id } }, ConsistentRead: true }))
+      return Item?.taskToken?.S
+    })
+    const handlerLogs = readFileSync(runtime.lambdaLogFile, 'utf8')
+    expect(handlerLogs).toContain(id)
+    expect(handlerLogs).not.toContain(taskToken)
+    expect(handlerLogs).not.toContain(queued.entity)
   })
 
   it('emulates the mapping: resumes from a reported record, bisects on errors, dead-letters what exhausts its retries', async () => {
