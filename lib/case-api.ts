@@ -11,7 +11,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
-import { caseApiRoutes, type CaseApiRole } from '../functions/case-api/routes.ts'
+import { apiResourceServer, caseApiRoutes, roleScope, type CaseApiRole } from '../functions/case-api/routes.ts'
 import type { CaseApiConfig } from './config.ts'
 import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
@@ -21,6 +21,8 @@ import { serviceNames } from '../functions/aws/service-names.ts'
 
 /** The API handler's entry (exports `handler`); its routes are `caseApiRoutes`. */
 export const caseApiEntry = fileURLToPath(new URL('../functions/case-api/handler.ts', import.meta.url))
+/** The user pool's pre-token-generation trigger: the role scopes of a user's groups into the access token. */
+export const tokenScopesEntry = fileURLToPath(new URL('../functions/case-api/token-scopes.ts', import.meta.url))
 
 /**
  * The user pool's groups, one per role (the group name is the role); the handler reads them from
@@ -50,21 +52,24 @@ export interface CaseApiProps {
  * - **Users.** A user pool only administrators add users to (no self sign-up), with a 14-character
  *   password policy, TOTP MFA required (a password alone never opens fraud cases and PAN-derived
  *   data; no SMS: that would need an SNS role and a sending budget, and is the weaker factor),
- *   e-mail recovery, and two groups, `analyst` and `supervisor`. Feature plan Lite: threat
- *   protection (advanced security) needs the Plus plan, priced per active user, and a handful of
- *   administrator-created analysts signing in with a password and TOTP do not need it (cdk-nag
- *   COG8 is acknowledged for this). One app client without a secret
+ *   e-mail recovery, and two groups, `analyst` and `supervisor`. Feature plan Essentials, for the
+ *   access-token customization below (a handful of users sit in its free tier of monthly active
+ *   users, as in Lite's); threat protection (advanced security) needs the Plus plan, priced per
+ *   active user, and administrator-created analysts signing in with a password and TOTP do not
+ *   need it (cdk-nag COG8 is acknowledged for this). One app client without a secret
  *   (a browser or CLI cannot keep one), SRP sign-in (and USER_PASSWORD_AUTH, the password sent as
  *   is, on the disposable dev stage only: `CaseApiConfig.passwordSignIn`), no OAuth/hosted UI,
  *   tokens valid 1 hour, refresh tokens 12 hours (a shift), revocable.
  * - **Authorization.** An HTTP API JWT authorizer trusts the pool as issuer
  *   (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) and the app client as the only
  *   audience (`aud` of ID tokens, `client_id` of access tokens), and is the API's default: no route
- *   exists without it. Every route requires the scope `aws.cognito.signin.user.admin`, which only a
- *   user's access token carries: ID tokens are refused at the gateway (403), and the handler
- *   refuses any `token_use` but `access` as well. Roles are the handler's business: it reads
- *   `cognito:groups` and refuses what the role may not do (the design, and why roles are not
- *   scopes: functions/case-api/routes.ts).
+ *   exists without it. Every route requires its role's scope (`vigil-api/analyst` or
+ *   `vigil-api/supervisor`, the scopes of the pool's resource server `vigil-api`), which a
+ *   pre-token-generation trigger (version 2, a small Lambda with no permissions beyond its logs)
+ *   adds to the access token of a sign-in or refresh from the user's groups. So an ID token (no
+ *   scope at all) is refused at the gateway (403), and so is an analyst on a supervisor route. The
+ *   handler checks the role from `cognito:groups` again and refuses any `token_use` but `access`
+ *   (functions/case-api/routes.ts). The price: a sign-in needs the trigger to answer.
  * - **No WAF, on purpose.** AWS WAF cannot be associated with an API Gateway HTTP API (its
  *   protected resources are REST APIs, CloudFront, ALBs, AppSync, Cognito user pools, App Runner,
  *   Amplify, Verified Access). Every route here needs a valid token before any code runs, the stage
@@ -90,6 +95,9 @@ export class CaseApi extends Construct {
   readonly userPoolClient: cognito.UserPoolClient
   readonly groups: Readonly<Record<CaseApiRole, cognito.UserPoolGroup>>
   readonly handler: NodejsFunction
+  /** Cognito's pre-token-generation trigger: the role scopes into users' access tokens. */
+  readonly tokenScopes: NodejsFunction
+  readonly resourceServer: cognito.UserPoolResourceServer
   readonly logGroup: logs.LogGroup
   readonly accessLogGroup: logs.LogGroup
   readonly authorizer: HttpJwtAuthorizer
@@ -124,7 +132,7 @@ export class CaseApi extends Construct {
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      featurePlan: cognito.FeaturePlan.LITE,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
       userInvitation: {
         emailSubject: `Your Vigil (${stackName}) analyst account`,
         emailBody: 'Your Vigil user name is {username} and your temporary password is {####}. You will choose a new password at first sign-in.',
@@ -133,7 +141,7 @@ export class CaseApi extends Construct {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     })
     acknowledge(this.userPool, {
-      COG8: 'Lite plan on purpose: threat protection is priced per active user, and this pool has no self sign-up, a handful of administrator-created users and TOTP MFA required, which covers the stolen-password risk it would score',
+      COG8: 'Essentials plan on purpose (for access-token scopes): threat protection needs Plus, priced per active user, and this pool has no self sign-up, a handful of administrator-created users and TOTP MFA required, which covers the stolen-password risk it would score',
     })
     this.userPoolClient = this.userPool.addClient('AppClient', {
       generateSecret: false,
@@ -153,8 +161,30 @@ export class CaseApi extends Construct {
       ]),
     ) as Record<CaseApiRole, cognito.UserPoolGroup>
 
-    // --- The function ---------------------------------------------------------------------------
     const logGroup = (logGroupId: string) => new logs.LogGroup(this, logGroupId, { retention: props.logRetention, encryptionKey: operationsKey, removalPolicy })
+
+    // --- Role scopes in access tokens -------------------------------------------------------------
+    this.resourceServer = this.userPool.addResourceServer('ApiResourceServer', {
+      identifier: apiResourceServer,
+      userPoolResourceServerName: `${stackName} case API`,
+      scopes: (Object.keys(caseApiGroups) as CaseApiRole[]).map((r) => new cognito.ResourceServerScope({ scopeName: roleScope(r).slice(apiResourceServer.length + 1), scopeDescription: `The ${r} routes` })),
+    })
+    const tokenScopesRole = new iam.Role(this, 'TokenScopesRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the user pool's pre-token-generation trigger` })
+    const tokenScopesLogs = logGroup('TokenScopesLogs')
+    tokenScopesLogs.grantWrite(tokenScopesRole)
+    this.tokenScopes = nodeFunction(this, 'TokenScopes', {
+      description: `${stackName}: adds the case API's role scopes of a user's groups to their access token`,
+      entry: tokenScopesEntry,
+      serviceName: serviceNames.tokenScopes,
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      role: tokenScopesRole,
+      logGroup: tokenScopesLogs,
+      environment: {},
+    })
+    this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.tokenScopes, cognito.LambdaVersion.V2_0)
+
+    // --- The function ---------------------------------------------------------------------------
     this.logGroup = logGroup('HandlerLogs')
     const role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the case API Lambda` })
     this.logGroup.grantWrite(role)

@@ -16,11 +16,11 @@
  * | user name        | `username`                        | `cognito:username`      |
  * | audience         | `client_id`                       | `aud`                   |
  * | `token_use`      | `access`                          | `id`                    |
- * | `scope`          | `aws.cognito.signin.user.admin`   | –                       |
+ * | `scope`          | `aws.cognito.signin.user.admin` and the groups' role scopes (`vigil-api/analyst`, …), as the user pool's trigger adds them | – |
  * | also             | `iss`, `iat`, `exp`, `auth_time`, `jti`, `origin_jti`, `event_id`, `version` (access) |
  *
  * Cognito's access tokens name the user in `username`, its ID tokens in `cognito:username`. The
- * case API takes access tokens only: its routes require the `scope` above, which an ID token lacks
+ * case API takes access tokens only: its routes require a role `scope`, which an ID token lacks
  * (functions/case-api/routes.ts); ID tokens are signed here to test that refusal.
  *
  * The issuer and audience below are the local runtime's, named here only. They never match a real
@@ -31,7 +31,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
-import { userAccessScope, type CaseApiRole } from '../functions/case-api/routes.ts'
+import { scopesOfGroups, userAccessScope, type CaseApiRole } from '../functions/case-api/routes.ts'
 
 /** The `iss` of every dev token; the local server's JWT authorizer requires it. */
 export const devIssuer = 'http://localhost/vigil-dev-user-pool'
@@ -132,7 +132,7 @@ export async function signDevToken(key: DevSigningKey, options: DevTokenOptions)
     ...(groups.length > 0 ? { 'cognito:groups': [...new Set(groups)] } : {}),
     iss: options.issuer ?? devIssuer,
     ...(tokenUse === 'access'
-      ? { version: 2, client_id: audience, token_use: 'access', scope: userAccessScope, username }
+      ? { version: 2, client_id: audience, token_use: 'access', scope: [userAccessScope, ...scopesOfGroups(groups)].join(' '), username }
       : { 'cognito:username': username, aud: audience, token_use: 'id' }),
     origin_jti: randomUUID(),
     event_id: randomUUID(),

@@ -3,17 +3,15 @@
  * the local server register exactly these routes. Plain data with no imports, so CDK code can
  * import it without pulling zod or the AWS SDK into a synth.
  *
- * Two checks, in two places, from one token:
- * - `scopes`, at API Gateway's JWT authorizer (and the local server's): the token must carry one of
- *   them. Every route takes `aws.cognito.signin.user.admin`, the scope Cognito puts in the access
- *   token of a user's own sign-in (SRP), and in no ID token and no machine (client-credentials)
- *   token: so only users' access tokens pass the gateway.
+ * The role is checked twice, in two places, from one token:
+ * - `scopes`, at API Gateway's JWT authorizer (and the local server's): the token must carry the
+ *   route's role scope, `vigil-api/analyst` or `vigil-api/supervisor` (the user pool's resource
+ *   server). Cognito's pre-token-generation trigger (./token-scopes.ts) adds them to the access
+ *   token of a user's sign-in from the user's groups, `scopesOfGroups`: a supervisor gets both.
+ *   An ID token carries no scope at all, so only access tokens pass the gateway; an analyst's
+ *   token never reaches the handler on a supervisor route.
  * - `role`, in the handler, from the same token's `cognito:groups`: `analyst` admits analysts and
- *   supervisors, `supervisor` only supervisors.
- * Why the role is not a scope as well: Cognito adds custom (resource-server) scopes to a sign-in's
- * access token only through the OAuth endpoints or a version-2 pre-token-generation trigger, which
- * needs the Essentials plan and one more Lambda; the groups are in the token already, signed by
- * the same key, and the handler checks them before anything else runs.
+ *   supervisors, `supervisor` only supervisors. It holds whatever sits in front.
  */
 
 export type CaseApiMethod = 'GET' | 'POST' | 'PUT'
@@ -32,9 +30,23 @@ export interface CaseApiRoute {
   readonly scopes: readonly string[]
 }
 
-/** The scope of a Cognito user's access token from a sign-in (never in an ID token). */
+/** The scope of every Cognito user's access token from a sign-in (never in an ID token). */
 export const userAccessScope = 'aws.cognito.signin.user.admin'
-const userScopes = [userAccessScope] as const
+
+/** The user pool's resource server for this API: its scopes are `<id>/<role>`. */
+export const apiResourceServer = 'vigil-api'
+
+/** The scope a role's routes require. */
+export const roleScope = (role: CaseApiRole): string => `${apiResourceServer}/${role}`
+
+/**
+ * The role scopes of a member of `groups`, as the user pool adds them to the access token: a
+ * supervisor may do what an analyst may, so gets both; anyone else none.
+ */
+export function scopesOfGroups(groups: readonly string[]): string[] {
+  if (groups.includes('supervisor')) return [roleScope('analyst'), roleScope('supervisor')]
+  return groups.includes('analyst') ? [roleScope('analyst')] : []
+}
 
 /** The limit for a JSON command (a note is at most 2,000 characters). */
 export const defaultMaxBodyBytes = 64 * 1024
@@ -58,7 +70,7 @@ const routes = [
   { method: 'GET', path: '/openapi.json', role: 'analyst', operationId: 'openApi' },
 ] as const satisfies ReadonlyArray<Omit<CaseApiRoute, 'scopes'>>
 
-export const caseApiRoutes = routes.map((route) => ({ ...route, scopes: userScopes })) satisfies readonly CaseApiRoute[]
+export const caseApiRoutes = routes.map((route) => ({ ...route, scopes: [roleScope(route.role)] })) satisfies readonly CaseApiRoute[]
 
 export type CaseApiOperation = (typeof routes)[number]['operationId']
 

@@ -25,9 +25,10 @@ describe('routes and the JWT authorizer', () => {
     for (const r of routes()) {
       expect(r.AuthorizationType).toBe('JWT')
       expect(r.AuthorizerId).toEqual({ Ref: authorizerId })
-      // Access tokens of a user's sign-in only: an ID token carries no scope, and API Gateway refuses it.
-      expect(r.AuthorizationScopes).toEqual(['aws.cognito.signin.user.admin'])
     }
+    // Each route takes its role's scope, which only a user's access token carries (ID tokens have none).
+    const byKey = new Map(routes().map((r) => [r.RouteKey, r.AuthorizationScopes]))
+    for (const route of caseApiRoutes) expect([routeKey(route), byKey.get(routeKey(route))]).toEqual([routeKey(route), [`vigil-api/${route.role}`]])
     // The authorizer is also the API's default, so a route added later cannot be left open.
     expect(api.api.defaultAuthorizer).toBe(api.authorizer)
   })
@@ -90,10 +91,21 @@ describe('user pool', () => {
     expect(pool.SmsConfiguration).toBeUndefined()
   })
 
-  it('stays on the Lite plan with no threat protection (advanced security) to pay for', () => {
+  it('is on the Essentials plan (access-token scopes) with no threat protection (advanced security) to pay for', () => {
     const pool = dev.resource(api.userPool).Properties
-    expect(pool.UserPoolTier).toBe('LITE')
+    expect(pool.UserPoolTier).toBe('ESSENTIALS')
     expect(pool.UserPoolAddOns).toBeUndefined()
+  })
+
+  it('adds the role scopes of the resource server vigil-api to access tokens by a version-2 pre-token-generation trigger, which may only write its logs', () => {
+    const pool = dev.resource(api.userPool).Properties
+    expect(pool.LambdaConfig.PreTokenGenerationConfig).toEqual({ LambdaArn: dev.arnOf(api.tokenScopes), LambdaVersion: 'V2_0' })
+    const [, server] = dev.only('AWS::Cognito::UserPoolResourceServer')
+    expect(server.Properties).toMatchObject({ Identifier: 'vigil-api', UserPoolId: ref(api.userPool) })
+    expect(server.Properties.Scopes.map((s: { ScopeName: string }) => s.ScopeName).sort()).toEqual(['analyst', 'supervisor'])
+    const granted = dev.statementsOf(dev.logicalId(api.tokenScopes.role!)).flatMap((s) => [s.Action].flat()).sort()
+    expect(granted).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'])
+    expect(dev.resource(api.tokenScopes).Properties.Environment.Variables).not.toHaveProperty(tableSchemas.cases.envVar)
   })
 
   it('has the groups analyst and supervisor, supervisor taking precedence', () => {

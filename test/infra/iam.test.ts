@@ -182,8 +182,13 @@ describe('the dev template', () => {
     expect(Object.keys(unscopableActions).filter((a) => !actions.has(a))).toEqual([])
   })
 
-  it('lets API Gateway invoke the API function only from this API', () => {
-    const permissions = statements.filter((s) => s.ownerType === 'AWS::Lambda::Permission')
+  it('lets API Gateway invoke the API function only from this API, and Cognito the token trigger only from this user pool', () => {
+    const all = statements.filter((s) => s.ownerType === 'AWS::Lambda::Permission')
+    const cognito = all.filter((s) => s.Principal === 'cognito-idp.amazonaws.com')
+    expect(cognito.map((s) => [s.Action, s.Resource, resources[s.owner]!.Properties.SourceArn])).toEqual([
+      ['lambda:InvokeFunction', app.arnOf(app.stack.caseApi.tokenScopes), app.arnOf(app.stack.caseApi.userPool)],
+    ])
+    const permissions = all.filter((s) => !cognito.includes(s))
     expect(permissions.length).toBeGreaterThan(0)
     for (const s of permissions) {
       expect(s).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' })
@@ -196,9 +201,9 @@ describe('roles', () => {
   const dev = templates.dev
   const { scoring, escalation, caseApi } = dev.stack
 
-  it('are exactly five: scorer, rules seeding, case tasks, case workflow, case API', () => {
+  it('are exactly six: scorer, rules seeding, case tasks, case workflow, case API, token scopes trigger', () => {
     const roles = dev.ofType('AWS::IAM::Role').map(([id]) => id).sort()
-    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!]
+    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!, caseApi.tokenScopes.role!]
     expect(roles).toEqual(expected.map((role) => dev.logicalId(role)).sort())
   })
 

@@ -66,6 +66,8 @@ beforeEach(() => {
 })
 
 const analyst = () => signDevToken(key, { username: 'alice', groups: ['analyst'] })
+/** For the supervisors' routes: their scope is `vigil-api/supervisor`, which an analyst's token lacks. */
+const supervisor = () => signDevToken(key, { username: 'sam', groups: ['supervisor'] })
 
 describe('authorization: the JWT authorizer in front of every route', () => {
   const refused = async (headers: OutgoingHttpHeaders) => {
@@ -141,12 +143,21 @@ describe('authorization: the JWT authorizer in front of every route', () => {
       token_use: 'access',
       client_id: devAudience,
       iss: devIssuer,
-      scope: 'aws.cognito.signin.user.admin',
+      scope: 'aws.cognito.signin.user.admin vigil-api/analyst',
     })
     expect(claims.exp).toMatch(/^\d{10}$/)
     expect(claims.iat).toMatch(/^\d{10}$/)
     expect(Object.values(claims).every((v) => typeof v === 'string')).toBe(true)
-    expect(scopes).toEqual(['aws.cognito.signin.user.admin']) // every case API route requires it
+    expect(scopes).toEqual(['aws.cognito.signin.user.admin', 'vigil-api/analyst']) // GET /cases requires vigil-api/analyst
+  })
+
+  it('refuses an analyst access token with 403 on the supervisors\' routes: it lacks their scope', async () => {
+    const token = await analyst()
+    for (const route of caseApiRoutes.filter((r) => r.role === 'supervisor')) {
+      const reply = await send(server.url, { method: route.method, path: route.path.replace(/\{[^}]+\}/g, '1'), headers: bearer(token) })
+      expect([route.operationId, reply.status, reply.json()]).toEqual([route.operationId, 403, { message: 'Forbidden' }])
+    }
+    expect(events).toEqual([])
   })
 
   it('refuses a valid ID token with 403 on every case API route: it carries no scope, so only access tokens pass', async () => {
@@ -184,7 +195,7 @@ describe('routing', () => {
     expect(get).toMatchObject({ routeKey: 'GET /cases/{id}', rawPath: '/cases/case%2042', pathParameters: { id: 'case 42' } })
     const claim = (await send(server.url, { method: 'POST', path: '/cases/c-7/claim', headers: bearer(token) })).json()
     expect(claim).toMatchObject({ routeKey: 'POST /cases/{id}/claim', pathParameters: { id: 'c-7' } })
-    const activate = (await send(server.url, { method: 'POST', path: '/rules/12/activate', headers: bearer(token) })).json()
+    const activate = (await send(server.url, { method: 'POST', path: '/rules/12/activate', headers: bearer(await supervisor()) })).json()
     expect(activate).toMatchObject({ routeKey: 'POST /rules/{version}/activate', pathParameters: { version: '12' } })
     const decision = (await send(server.url, { path: '/transactions/tx-1/decision', headers: bearer(token) })).json()
     expect(decision).toMatchObject({ routeKey: 'GET /transactions/{id}/decision', pathParameters: { id: 'tx-1' } })
@@ -261,7 +272,7 @@ describe('the event: API Gateway payload format 2.0', () => {
       routeKey: 'POST /cases/{id}/notes',
       stage: '$default',
       http: { method: 'POST', path: '/cases/c-1/notes', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      authorizer: { jwt: { claims: { username: 'alice' }, scopes: ['aws.cognito.signin.user.admin'] } },
+      authorizer: { jwt: { claims: { username: 'alice' }, scopes: ['aws.cognito.signin.user.admin', 'vigil-api/analyst'] } },
     })
     expect(event.requestContext.requestId).toMatch(/^[A-Za-z0-9+/]{15}=$/)
     expect(reply.headers['apigw-requestid']).toBe(event.requestContext.requestId)
@@ -282,10 +293,10 @@ describe('the event: API Gateway payload format 2.0', () => {
 
   it('base64-encodes a body that is not text, and one without a content type', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 255])
-    const binary = (await send(server.url, { method: 'PUT', path: '/rules', headers: { ...bearer(await analyst()), 'content-type': 'application/octet-stream' }, body: bytes })).json()
+    const binary = (await send(server.url, { method: 'PUT', path: '/rules', headers: { ...bearer(await supervisor()), 'content-type': 'application/octet-stream' }, body: bytes })).json()
     expect(binary.isBase64Encoded).toBe(true)
     expect(Buffer.from(binary.body, 'base64')).toEqual(bytes)
-    const untyped = (await send(server.url, { method: 'PUT', path: '/rules', headers: bearer(await analyst()), body: '{"version":2}' })).json()
+    const untyped = (await send(server.url, { method: 'PUT', path: '/rules', headers: bearer(await supervisor()), body: '{"version":2}' })).json()
     expect(untyped).toMatchObject({ isBase64Encoded: true, body: Buffer.from('{"version":2}').toString('base64') })
   })
 })
@@ -358,7 +369,7 @@ describe('the response: the handler’s result written back', () => {
       maxBodyBytes: 1024,
     })
     try {
-      const headers = { ...bearer(await analyst()), 'content-type': 'application/json' }
+      const headers = { ...bearer(await supervisor()), 'content-type': 'application/json' }
       const over = await send(small.url, { method: 'PUT', path: '/rules', headers, body: 'x'.repeat(1025) })
       expect(over.status).toBe(413)
       expect(over.json()).toEqual({ message: 'Request Entity Too Large' })

@@ -113,9 +113,9 @@ describe('the case API over HTTP with the JWT authorizer', () => {
     expect((await call('GET', '/cases', foreign)).status).toBe(401)
     const forged = await signDevToken(await generateDevSigningKey(), { username: 'eve', groups: ['supervisor'] })
     expect((await call('GET', '/cases', forged)).status).toBe(401)
+    // The gateway refuses it: an analyst's token lacks the supervisors' scope.
     const upload = await call('PUT', '/rules', analyst, { ...defaultRuleSet(), version: 7 })
     expect(upload.status).toBe(403)
-    expect(upload.type).toContain('application/problem+json')
     expect((await call('POST', '/rules/1/activate', analyst)).status).toBe(403)
     // A supervisor's valid ID token: access tokens only.
     expect((await call('GET', '/cases', await signDevToken(key, { username: 'sam', groups: ['supervisor'], tokenUse: 'id' }))).status).toBe(403)

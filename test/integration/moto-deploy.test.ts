@@ -121,6 +121,7 @@ describe.skipIf(!hasMotoServer)('synthesized stack deploys on moto_server CloudF
       'AWS::Cognito::UserPool',
       'AWS::Cognito::UserPoolClient',
       'AWS::Cognito::UserPoolGroup',
+      'AWS::Cognito::UserPoolResourceServer',
       'AWS::SNS::TopicPolicy',
       'AWS::SQS::QueuePolicy',
       'AWS::SecretsManager::Secret',

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { SignJWT } from 'jose'
 import { generateDevSigningKey, signDevToken, type DevSigningKey } from '../../../local/dev-tokens.ts'
 import { devAudience, devIssuer } from '../../../local/dev-tokens.ts'
-import { userAccessScope } from '../../../functions/case-api/routes.ts'
+import { roleScope, userAccessScope } from '../../../functions/case-api/routes.ts'
 
 export interface TokenCase {
   label: string
@@ -25,7 +25,7 @@ export async function tokenCases(key: DevSigningKey, now: number): Promise<Token
   const hour = 3_600_000
   const ana = { username: 'ana', groups: ['analyst'] as const, issuedAt: now }
   const other = await generateDevSigningKey()
-  const claims = { sub: 'x', iss: devIssuer, client_id: devAudience, token_use: 'access', scope: userAccessScope, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 3600 }
+  const claims = { sub: 'x', iss: devIssuer, client_id: devAudience, token_use: 'access', scope: `${userAccessScope} ${roleScope('analyst')}`, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 3600 }
   const signed = (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.privateKey)
   return [
     { label: 'analyst access token', token: await signDevToken(key, ana), accepted: true },
