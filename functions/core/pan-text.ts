@@ -10,9 +10,10 @@
  *   is anything that is neither a letter nor a digit: spaces, dashes, dots, slashes, other
  *   punctuation, symbols, controls, invisible format characters and combining marks, also escaped.
  *   A letter ends a sequence, so words and ids with letters between their numbers stay apart.
- * - In a sequence, digits written together form a chunk. Any run of whole chunks holding 12 to 19
- *   digits that passes Luhn and starts with 2–9 is a PAN: `4111 1111 1111 1111`, `ref 4 4111-1111-…`
- *   (the PAN is a run of chunks even if the whole group fails Luhn).
+ * - In a sequence, digits written together form a chunk. One chunk, or a run of whole chunks of at
+ *   most six digits each, holding 12 to 19 digits that pass Luhn and start with 2–9 is a PAN:
+ *   `4111 1111 1111 1111`, `ref 4 4111-1111-…` (the PAN is a run of chunks even if the whole group
+ *   fails Luhn).
  * - A UUID or a hex digest (32 hex characters or more, with a letter) is skipped like a word: its
  *   digits are random hex digits, not a number anyone wrote.
  * - A chunk of more than 19 digits is redacted and refused too: it can hide a PAN with digits
@@ -32,6 +33,11 @@ import { luhnValid } from './pan.ts'
 const maxGap = 4
 const minPan = 12
 const maxPan = 19
+/**
+ * The longest group a written-out PAN has (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3). Ids join longer
+ * numbers with dashes (`tx-2000000000-14`), and reading those as groups refused real traffic.
+ */
+const maxGroup = 6
 
 /** Where a PAN (or an overlong run) sits in the original text: [start, end) in UTF-16 units. */
 interface PanSpan {
@@ -176,6 +182,7 @@ function scanSequence(chunks: readonly Chunk[], spans: PanSpan[]): void {
     if (first.digits.charCodeAt(0) < 50) continue // '0' or '1': see the module comment
     let digits = ''
     for (let j = i; j < chunks.length; j++) {
+      if (j > i && (first.digits.length > maxGroup || chunks[j]!.digits.length > maxGroup)) break
       digits += chunks[j]!.digits
       if (digits.length > maxPan) break
       if (digits.length >= minPan && luhnValid(digits)) spans.push({ start: first.start, end: chunks[j]!.end, digits, overlong: false })

@@ -25,15 +25,22 @@ const separator = fc
   .array(fc.constantFrom(' ', '-', '.', '/', '_', ',', ':', '·', '\u00a0', '\u2009', '\u2013', '\u200b', '\t', '\\u0020', '\\u002d'), { minLength: 1, maxLength: 3 })
   .map((parts) => parts.join(''))
 
-/** How the digits are grouped: whole, in fours (the usual), 4-6-5 (Amex), or at random cuts. */
+/**
+ * How the digits are grouped: whole, in fours (the usual), 4-6-5 (Amex), or in random groups of one
+ * to six digits (the policy reads no longer group as part of a written-out PAN).
+ */
 const grouping = (length: number): fc.Arbitrary<number[]> =>
   fc.oneof(
     fc.constant<number[]>([length]),
     fc.constant(Array.from({ length: Math.ceil(length / 4) }, (_, i) => Math.min(4, length - i * 4))),
     fc.constant<number[]>(length === 15 ? [4, 6, 5] : [length]),
-    fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: 6 }).map((cuts) => {
-      const at = [0, ...cuts.toSorted((a, b) => a - b), length]
-      return at.slice(1).map((end, i) => end - at[i]!)
+    fc.array(fc.integer({ min: 1, max: 6 }), { minLength: length, maxLength: length }).map((sizes) => {
+      const groups: number[] = []
+      for (let left = length, i = 0; left > 0; i++) {
+        groups.push(Math.min(sizes[i]!, left))
+        left -= groups.at(-1)!
+      }
+      return groups
     }),
   )
 
