@@ -9,7 +9,8 @@
  * up in seconds of a demo, while `ratePerSecond` stays the rate put on the stream. Event time
  * starts a week behind the wall clock: the scorer refuses event times more than a minute after
  * their arrival (core/event-time.ts), and at 60× a week lasts the demo almost three hours (the
- * default rules' 30-day windows accept the week-old start).
+ * default rules' 30-day windows accept the week-old start); after that event time keeps to the
+ * wall clock, and the generated rate drops by the same factor.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
@@ -40,6 +41,15 @@ export interface Producer {
 const maxPutRecords = 500
 const startBehindMs = 7 * 86_400_000
 
+/**
+ * The demo's event time at wall-clock `now`: `speed` times faster from a week behind `started`,
+ * until it catches up with the wall clock; from then on the wall clock itself, never ahead of
+ * arrival, which the scorer would refuse.
+ */
+export function eventClock(started: number, speed: number, now: number): number {
+  return Math.min(started - startBehindMs + (now - started) * speed, now)
+}
+
 export function startProducer(options: ProducerOptions): Producer {
   const parsed = parseKeyring(options.tokenizationKey)
   if (!parsed.ok) throw new Error(`the tokenization key is not a keyring: ${parsed.error.map((i) => `${i.path} ${i.message}`).join('; ')}`)
@@ -54,7 +64,7 @@ export function startProducer(options: ProducerOptions): Producer {
   let stopped = false
 
   const due = (): TrafficEvent[] => {
-    const now = start + (Date.now() - started) * speed
+    const now = eventClock(started, speed, Date.now())
     const out: TrafficEvent[] = []
     for (;;) {
       if (pending === undefined) {
