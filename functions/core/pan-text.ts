@@ -73,7 +73,7 @@ function hexIdentifiers(text: string): Map<number, number> {
 /** Every PAN, and every run too long to be one, in `text`, in order. */
 function findPanSpans(text: string): PanSpan[] {
   const spans: PanSpan[] = []
-  if (!maybeDigits.test(text)) return spans
+  if (!maybeDigits.test(text) || tooFewAsciiDigits(text)) return spans
   const skipped = hexIdentifiers(text)
   let chunks: Chunk[] = []
   let current: Chunk | undefined
@@ -117,6 +117,21 @@ function findPanSpans(text: string): PanSpan[] {
   }
   endSequence()
   return spans.sort((a, b) => a.start - b.start || b.end - a.end)
+}
+
+/**
+ * Plain ASCII with fewer than 12 digits holds no PAN: most ids and messages, decided in one pass
+ * without the scan (the ids of every transaction are checked, so this is the scorer's hot path).
+ */
+function tooFewAsciiDigits(text: string): boolean {
+  let digits = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 48 && code <= 57) {
+      if (++digits >= minPan) return false
+    } else if (code === 92 || code >= 128) return false
+  }
+  return true
 }
 
 /** The card numbers in `text`, as ASCII digits: what the tests' PAN scan reports. */
