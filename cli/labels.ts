@@ -1,7 +1,5 @@
-import { z } from 'zod'
+import { historicalLabelSchema } from '../functions/core/labels/label.ts'
 import { readLines } from './jsonl.ts'
-
-const labelSchema = z.object({ transactionId: z.string().min(1), fraud: z.boolean() })
 
 /** Fraud labels by transaction id; a line that is not a label is skipped and counted on stderr. */
 export async function readLabels(path: string): Promise<Map<string, boolean>> {
@@ -11,7 +9,7 @@ export async function readLabels(path: string): Promise<Map<string, boolean>> {
     if (line.trim() === '') continue
     let parsed
     try {
-      parsed = labelSchema.safeParse(JSON.parse(line))
+      parsed = historicalLabelSchema.safeParse(JSON.parse(line))
     } catch {
       skipped++
       continue
@@ -19,6 +17,6 @@ export async function readLabels(path: string): Promise<Map<string, boolean>> {
     if (parsed.success) labels.set(parsed.data.transactionId, parsed.data.fraud)
     else skipped++
   }
-  if (skipped > 0) process.stderr.write(`note: skipped ${skipped} line(s) of ${path} that are not {"transactionId","fraud"} labels\n`)
+  if (skipped > 0) process.stderr.write(`note: skipped ${skipped} line(s) of ${path} that are not labels ({"transactionId","fraud","reportedAt"?,"source"?,"reason"?})\n`)
   return labels
 }

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod'
 import { caseApiRoutes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
+import { labelSchema } from '../core/labels/label.ts'
 import {
   activationRequestSchema,
   activationResponseSchema,
@@ -175,6 +176,7 @@ const components: Record<string, z.ZodType> = {
   RuleSetAuditEntry: ruleSetAuditEntrySchema,
   RuleSetAudit: ruleSetAuditResponseSchema,
   RuleStats: ruleStatsResponseSchema,
+  Label: labelSchema,
   OpenApiDocument: openApiResponseSchema,
 }
 

@@ -22,8 +22,14 @@ function realZoneOffset(text: string): boolean {
   return minutes >= -12 * 60 && minutes <= 14 * 60
 }
 
+/** The idempotency key of a transaction, and how labels and cases name it. */
+export const transactionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : -')
+
+/** Why an id holding a PAN is refused (its value is never quoted). */
+export const panInIdentifierMessage = 'could be a card number (12–19 digits passing the Luhn check, however grouped); an id must never hold one'
+
 const common = {
-  transactionId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : -'),
+  transactionId: transactionIdSchema,
   occurredAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm)' })
     .refine(realZoneOffset, 'must have a zone offset from -12:00 to +14:00, the offsets of real places'),
@@ -102,7 +108,7 @@ function panInIdentifiers(txn: { transactionId: string; accountId?: string; merc
     ['merchant.id', txn.merchant.id],
     ['device.id', txn.device?.id],
   ]
-  return ids.filter(([, value]) => value !== undefined && containsPan(value)).map(([path]) => ({ path, message: 'could be a card number (12–19 digits passing the Luhn check, however grouped); an id must never hold one' }))
+  return ids.filter(([, value]) => value !== undefined && containsPan(value)).map(([path]) => ({ path, message: panInIdentifierMessage }))
 }
 
 export interface ParseOptions {

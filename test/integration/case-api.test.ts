@@ -899,6 +899,9 @@ describe('GET /openapi.json', () => {
     }
     expect(doc.paths['/cases/{id}/decision'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DecisionRequest' })
     expect(doc.components.schemas.DecisionRequest.properties.outcome.enum).toEqual(['fraud', 'legitimate'])
+    // The one label format, documented before the routes that take it.
+    expect(doc.components.schemas.Label.properties.source.enum).toEqual(['analyst', 'chargeback', 'issuer', 'customer'])
+    expect(doc.components.schemas.Label.required).toEqual(['transactionId', 'fraud', 'reportedAt', 'source'])
     expect(doc.paths['/cases'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'priority', 'assignee', 'limit', 'cursor'])
     expect(doc.paths['/rules/{version}/activate'].post.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ActivationRequest' })
     expect(doc.paths['/rules/{version}/approve'].post['x-vigil-role']).toBe('supervisor')

@@ -1,12 +1,13 @@
-import * as z from 'zod'
+import type { Label } from '../labels/label.ts'
 import type { Case } from './case.ts'
 
-/** A verdict on a transaction: what rule precision and recall are measured against. */
-export const labelSchema = z.strictObject({ transactionId: z.string(), fraud: z.boolean() })
-export type Label = z.infer<typeof labelSchema>
-
-/** The label a closed case gives; an open or expired one gives none (nobody judged it). */
+/**
+ * The label a closed case gives: the analyst's verdict, known from the moment it was given. An
+ * open or expired case gives none (nobody judged it).
+ */
 export function labelOf(c: Case): Label | undefined {
-  if (c.outcome === 'fraud' || c.outcome === 'legitimate') return { transactionId: c.transactionId, fraud: c.outcome === 'fraud' }
-  return undefined
+  if (c.outcome !== 'fraud' && c.outcome !== 'legitimate') return undefined
+  // A verdict always sets closedAt; the last audit entry is the verdict itself for a case stored without it.
+  const reportedAt = c.closedAt ?? c.audit.at(-1)!.at
+  return { transactionId: c.transactionId, fraud: c.outcome === 'fraud', reportedAt, source: 'analyst' }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { labelSchema } from '../../../functions/core/labels/label.ts'
 import {
   addNote,
   caseSchema,
@@ -102,9 +103,11 @@ describe('no PAN can enter a case', () => {
 })
 
 describe('labelOf', () => {
-  it('labels a fraud or legitimate verdict, and nothing else', () => {
-    expect(labelOf(closedFraud())).toEqual({ transactionId: 'tx-000123', fraud: true })
-    expect(labelOf(closedLegitimate())).toEqual({ transactionId: 'tx-000123', fraud: false })
+  it('labels a fraud or legitimate verdict as the analyst source, known from the verdict on, and nothing else', () => {
+    const fraud = closedFraud()
+    expect(labelOf(fraud)).toEqual({ transactionId: 'tx-000123', fraud: true, reportedAt: fraud.closedAt, source: 'analyst' })
+    expect(labelOf(closedLegitimate())).toMatchObject({ transactionId: 'tx-000123', fraud: false, source: 'analyst' })
+    expect(labelSchema.safeParse(labelOf(fraud)).success).toBe(true)
     for (const make of [opened, inReview, escalatedUnclaimed, reclaimed, closedExpired]) expect(labelOf(make())).toBeUndefined()
   })
 })
