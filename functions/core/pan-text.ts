@@ -12,7 +12,7 @@
  *   A letter ends a sequence, so words and ids with letters between their numbers stay apart.
  * - In a sequence, digits written together form a chunk. One chunk, or a run of whole chunks of at
  *   most six digits each, holding 12 to 19 digits that pass Luhn and start with 2–9 is a PAN:
- *   `4111 1111 1111 1111`, `ref 4 4111-1111-…` (the PAN is a run of chunks even if the whole group
+ *   `dddd dddd dddd dddd`, `ref d dddd-dddd-…` (the PAN is a run of chunks even if the whole group
  *   fails Luhn).
  * - A UUID or a hex digest (32 hex characters or more, with a letter) is skipped like a word: its
  *   digits are random hex digits, not a number anyone wrote.
