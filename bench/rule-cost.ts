@@ -13,7 +13,7 @@ import { Environment } from '@marcbachmann/cel-js'
 import { compileRuleSet, type CompiledRuleSet } from '../functions/core/rules/compile.ts'
 import { evaluateRules } from '../functions/core/rules/evaluate.ts'
 import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
-import type { Transaction } from '../functions/core/transaction.ts'
+import { txn } from '../test/unit/rules/fixtures/rule-set.ts'
 import { defaultBudgetMs, measureRuleSet } from '../functions/rule-budget/budget.ts'
 import { median, saveResults } from './results.ts'
 
@@ -45,18 +45,6 @@ function bareCel(): Record<string, Record<string, number>> {
   return { 'nested exists (ms)': nestedMs, 'backtracking matches (ms)': regexMs }
 }
 
-const txn = (deviceId: string): Transaction =>
-  ({
-    transactionId: 'tx-1',
-    occurredAt: '2026-11-24T10:00:00Z',
-    amount: 2500,
-    currency: 'EUR',
-    merchant: { id: 'm-1', mcc: '5999' },
-    channel: 'ecommerce',
-    device: { id: deviceId, ip: '192.0.2.1' },
-    card: { token: `k1_${'A'.repeat(43)}` },
-  }) as Transaction
-
 function compiled(input: unknown): CompiledRuleSet {
   const result = compileRuleSet(input)
   if (!result.ok) throw new Error(JSON.stringify(result.error.issues))
@@ -69,7 +57,7 @@ function vigilGuards() {
   const slug = compiled({ ...base, rules: [{ id: 'slug', description: 'd', score: 1, mode: 'shadow', when: `has(txn.device.id) && txn.device.id.matches('${catastrophic}')` }] })
   const regexUs: Record<string, number> = {}
   for (const length of [28, 128]) {
-    const t = txn(adversarial(length))
+    const t = txn({ device: { id: adversarial(length), ip: '192.0.2.1' } })
     regexUs[`${length} characters`] = Math.round(time(() => evaluateRules(slug, t, {}), 200) * 1000 * 10) / 10
   }
   return { 'nested exists': nested.ok ? 'accepted' : `refused when compiled: ${nested.error.issues[0]!.message}`, 'RE2 matches, whole rule set (µs)': regexUs }
@@ -85,7 +73,7 @@ async function defaultSet() {
   const again = measureRuleSet(set)
   const againCheckMs = performance.now() - start
   const features = { card_count_10m: 1, card_count_1h: 2, card_distinct_merchants_10m: 1, card_max_amount_10m: 100, card_count_30d: 10, card_avg_amount_30d: 2000, card_km_from_last: 1, card_kmh_from_last: 2, account_new_device: false, ip_distinct_cards_1h: 1 }
-  const t = txn('device-1')
+  const t = txn({ device: { id: 'device-1', ip: '192.0.2.1' } })
   for (let i = 0; i < 20_000; i++) evaluateRules(set, { ...t }, features)
   const runs = 100_000
   start = performance.now()

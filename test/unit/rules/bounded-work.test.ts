@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { compileRuleSet, type RuleSetIssue } from '../../../functions/core/rules/compile.ts'
+import { compileRuleSet } from '../../../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../../../functions/core/rules/rule-set.ts'
-import { rule, ruleSet } from './fixtures/rule-set.ts'
+import { issuesOf, rule, ruleSet } from './fixtures/rule-set.ts'
 
 const ids = Array.from({ length: 300 }, (_, i) => `m-${i}`)
 const withLists = (rules: RuleSetInput['rules']) => ruleSet(rules, { lists: { merchants: ids, other: ['x'] } })
 
-const issuesOf = (input: unknown): RuleSetIssue[] => {
-  const result = compileRuleSet(input)
-  if (result.ok) throw new Error('expected the rule set to be refused')
-  return result.error.issues
-}
 
 describe('rules whose work is not bounded are refused when the rule set is compiled', () => {
   it('refuses three nested exists over a 300-entry list (27 million steps a transaction), naming the rule and where the nesting starts', () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { compileRuleSet, type RuleSetIssue } from '../../../functions/core/rules/compile.ts'
+import { compileRuleSet } from '../../../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../../../functions/core/rules/rule-set.ts'
+import { issuesOf } from './fixtures/rule-set.ts'
 
 const defaultRules = JSON.parse(readFileSync(new URL('../../../rules/default.json', import.meta.url), 'utf8')) as RuleSetInput
 
@@ -14,11 +15,6 @@ const base = (rules: RuleSetInput['rules'], extra: Partial<RuleSetInput> = {}): 
   ...extra,
 })
 
-const issuesOf = (input: unknown): RuleSetIssue[] => {
-  const result = compileRuleSet(input)
-  if (result.ok) throw new Error('expected the rule set to be rejected')
-  return result.error.issues
-}
 
 describe('compileRuleSet', () => {
   it('compiles the shipped default rule set', () => {

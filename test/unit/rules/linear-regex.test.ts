@@ -1,15 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileRuleSet, type RuleSetIssue } from '../../../functions/core/rules/compile.ts'
+import { compileRuleSet } from '../../../functions/core/rules/compile.ts'
 import { evaluateRules } from '../../../functions/core/rules/evaluate.ts'
 import { evaluateInWorker } from './fixtures/in-worker.ts'
-import { rule, ruleSet, txn } from './fixtures/rule-set.ts'
+import { issuesOf, rule, ruleSet, txn } from './fixtures/rule-set.ts'
 
-const issuesOf = (input: unknown): RuleSetIssue[] => {
-  const result = compileRuleSet(input)
-  if (result.ok) throw new Error('expected the rule set to be refused')
-  return result.error.issues
-}
 
 const compiled = (when: string) => {
   const result = compileRuleSet(ruleSet([rule('r', when)]))
