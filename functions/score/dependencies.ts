@@ -10,10 +10,9 @@ import { LoggedEscalation, StepFunctionsEscalation } from '../aws/escalation.ts'
 import { DynamoQuarantineStore } from '../aws/quarantine-store.ts'
 import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
 import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
-import { parseKeyring } from '../core/keyring.ts'
 import { scorerConfigSchema, type ScorerConfig } from './config.ts'
 import type { ScorerDeps } from './process-batch.ts'
-import { TokenizationKeyError } from './tokenization-key.ts'
+import { keyringFrom } from './tokenization-key.ts'
 
 export type ScorerAdapters = Omit<ScorerDeps, 'keyring'>
 
@@ -56,7 +55,5 @@ export function scorerAdapters(config: ScorerConfig, logger: Logger, options: Ad
 export function scorerDependencies(env: Record<string, string | undefined>, logger: Logger, options: AdapterOptions = {}): ScorerDeps {
   const config = scorerConfigSchema.parse(env)
   if (!config.VIGIL_TOKENIZATION_KEY) throw new Error('set VIGIL_TOKENIZATION_KEY: outside the Lambda handler the key is not read from Secrets Manager')
-  const keyring = parseKeyring(config.VIGIL_TOKENIZATION_KEY)
-  if (!keyring.ok) throw new TokenizationKeyError('VIGIL_TOKENIZATION_KEY', keyring.error)
-  return { ...scorerAdapters(config, logger, options), keyring: keyring.value }
+  return { ...scorerAdapters(config, logger, options), keyring: keyringFrom(config.VIGIL_TOKENIZATION_KEY, 'VIGIL_TOKENIZATION_KEY') }
 }

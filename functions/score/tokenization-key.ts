@@ -63,7 +63,8 @@ export class TokenizationKeyError extends Error {
   }
 }
 
-function keyringFrom(text: string | undefined, where: string): Keyring {
+/** The keyring `text` holds, or a TokenizationKeyError naming `where` (never the text). */
+export function keyringFrom(text: string | undefined, where: string): Keyring {
   const parsed = parseKeyring(text ?? '')
   if (!parsed.ok) throw new TokenizationKeyError(where, parsed.error)
   return parsed.value
