@@ -13,6 +13,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   type QueryCommandOutput,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
 import { ruleSetAuditItems, ruleSetItems, ruleStatsItems, tableSchemas } from '../../lib/table-schema.ts'
 import { isConditionalCheckFailure } from './conditional-check.ts'
@@ -213,21 +214,12 @@ export class DynamoRuleAdmin {
    * activates. Marked rather than deleted: the API is granted no DeleteItem on the rules table.
    */
   async takeActivationRequest(version: number, approval: { requestedBy: string; approvedBy: string; approvedAt: string }): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(ruleSetItems.partition, ruleSetItems.requestSortKey(version)),
-          UpdateExpression: 'SET approvedBy = :approver, approvedAt = :at',
-          ConditionExpression: 'requestedBy = :by AND attribute_not_exists(approvedBy)',
-          ExpressionAttributeValues: { ':by': { S: approval.requestedBy }, ':approver': { S: approval.approvedBy }, ':at': { S: approval.approvedAt } },
-        }),
-      )
-      return true
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false
-      throw error
-    }
+    return this.updateIf({
+      Key: this.key(ruleSetItems.partition, ruleSetItems.requestSortKey(version)),
+      UpdateExpression: 'SET approvedBy = :approver, approvedAt = :at',
+      ConditionExpression: 'requestedBy = :by AND attribute_not_exists(approvedBy)',
+      ExpressionAttributeValues: { ':by': { S: approval.requestedBy }, ':approver': { S: approval.approvedBy }, ':at': { S: approval.approvedAt } },
+    })
   }
 
   /** Appends one step to the administration trail (never rewritten). */
@@ -277,20 +269,24 @@ export class DynamoRuleAdmin {
   }
 
   private async markWasActive(version: number): Promise<void> {
+    // False for a pointer to a version that was never stored (a hand-edited table): nothing to mark.
+    await this.updateIf({
+      Key: this.key(ruleSetItems.partition, ruleSetItems.versionSortKey(version)),
+      UpdateExpression: 'SET wasActive = :true',
+      ConditionExpression: 'attribute_exists(#sk)',
+      ExpressionAttributeNames: { '#sk': rulesSk },
+      ExpressionAttributeValues: { ':true': { BOOL: true } },
+    })
+  }
+
+  /** A conditional update of one item of the table: false if its condition does not hold. */
+  private async updateIf(input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(ruleSetItems.partition, ruleSetItems.versionSortKey(version)),
-          UpdateExpression: 'SET wasActive = :true',
-          ConditionExpression: 'attribute_exists(#sk)',
-          ExpressionAttributeNames: { '#sk': rulesSk },
-          ExpressionAttributeValues: { ':true': { BOOL: true } },
-        }),
-      )
+      await this.client.send(new UpdateItemCommand({ TableName: this.table, ...input }))
+      return true
     } catch (error) {
-      // A pointer to a version that was never stored (a hand-edited table): nothing to mark.
-      if (!isConditionalCheckFailure(error)) throw error
+      if (isConditionalCheckFailure(error)) return false
+      throw error
     }
   }
 
