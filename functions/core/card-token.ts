@@ -10,7 +10,8 @@ import * as z from 'zod'
  * cannot occur in a PAN, so no token can be mistaken for a card number, and a card number sent as a
  * token is refused by the schema rather than stored as an entity key.
  */
-export const keyIdSchema = z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'must be 1–8 characters of a-z 0-9, starting with a letter')
+const keyIdPattern = '[a-z][a-z0-9]{0,7}'
+export const keyIdSchema = z.string().regex(new RegExp(`^${keyIdPattern}$`), 'must be 1–8 characters of a-z 0-9, starting with a letter')
 export type KeyId = z.infer<typeof keyIdSchema>
 
 /** Unpadded base64url of a 32-byte HMAC-SHA256. */
@@ -18,7 +19,7 @@ const macLength = 43
 
 export const cardTokenSchema = z
   .string()
-  .regex(new RegExp(`^[a-z][a-z0-9]{0,7}_[A-Za-z0-9_-]{${macLength}}$`), `must be a card token: <key id>_<${macLength} base64url characters>`)
+  .regex(new RegExp(`^${keyIdPattern}_[A-Za-z0-9_-]{${macLength}}$`), `must be a card token: <key id>_<${macLength} base64url characters>`)
   .describe('A keyed card token `<key id>_<HMAC>`; never a PAN')
 
 /** The id of the key a token was made with (a token that passed `cardTokenSchema`). */
