@@ -367,18 +367,7 @@ function alarmThresholds(value: unknown): AlarmThresholds {
 function corsOrigins(value: unknown): readonly string[] {
   const key = contextKeys.corsOrigins
   if (value === undefined || value === null) return caseApiDefaults.corsOrigins
-  let list: unknown = value
-  if (typeof value === 'string') {
-    const text = value.trim()
-    if (text.startsWith('[')) {
-      try {
-        list = JSON.parse(text)
-      } catch {
-        throw new Error(`${key} must be a JSON array or a comma-separated list of origins (got ${JSON.stringify(value)})`)
-      }
-    } else list = text === '' ? [] : text.split(',').map((origin) => origin.trim())
-  }
-  if (!Array.isArray(list)) throw new Error(`${key} must be a list of origins like https://vigil.example.com (got ${JSON.stringify(value)})`)
+  const list = contextList(value, key, 'origins like https://vigil.example.com')
   const origins = list.map((origin: unknown) => {
     if (typeof origin !== 'string') throw new Error(`${key}: ${JSON.stringify(origin)} is not an origin`)
     let url: URL | undefined
@@ -420,21 +409,32 @@ function tokenizationKeyConfig(version: unknown, admins: unknown): TokenizationK
   if (version !== undefined && (typeof version !== 'string' || !/^[A-Za-z0-9_.-]{1,256}$/.test(version))) {
     throw new Error(`${contextKeys.tokenizationKeyVersion} must be a secret VersionId or staging label (got ${JSON.stringify(version)})`)
   }
-  let list: unknown = admins ?? defaults.admins
-  if (typeof list === 'string') {
-    const text = list.trim()
-    try {
-      list = text.startsWith('[') ? JSON.parse(text) : text === '' ? [] : text.split(',').map((arn) => arn.trim())
-    } catch {
-      throw new Error(`${contextKeys.tokenizationKeyAdmins} must be a JSON array or a comma-separated list of IAM ARNs (got ${JSON.stringify(admins)})`)
-    }
-  }
-  if (!Array.isArray(list)) throw new Error(`${contextKeys.tokenizationKeyAdmins} must be a list of IAM ARNs (got ${JSON.stringify(admins)})`)
-  for (const arn of list as unknown[]) {
+  const list = contextList(admins ?? defaults.admins, contextKeys.tokenizationKeyAdmins, 'IAM ARNs')
+  for (const arn of list) {
     // A principal of an account, never "*": a wildcard in the account would exempt everyone from the policy's denies.
     if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$/.test(arn)) {
       throw new Error(`${contextKeys.tokenizationKeyAdmins}: ${JSON.stringify(arn)} must be an IAM role or user ARN of an account (wildcards only after the account)`)
     }
   }
   return { version: (version as string | undefined) ?? defaults.version, admins: list as string[] }
+}
+
+/**
+ * A list from context: an array (cdk.json), or a string from `-c`, either a JSON array or a
+ * comma-separated list. The entries are the caller's to check.
+ */
+function contextList(value: unknown, key: string, what: string): unknown[] {
+  let list = value
+  if (typeof value === 'string') {
+    const text = value.trim()
+    if (text.startsWith('[')) {
+      try {
+        list = JSON.parse(text)
+      } catch {
+        throw new Error(`${key} must be a JSON array or a comma-separated list of ${what} (got ${JSON.stringify(value)})`)
+      }
+    } else list = text === '' ? [] : text.split(',').map((entry) => entry.trim())
+  }
+  if (!Array.isArray(list)) throw new Error(`${key} must be a list of ${what} (got ${JSON.stringify(value)})`)
+  return list
 }
