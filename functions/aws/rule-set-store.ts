@@ -57,7 +57,8 @@ export class DynamoRuleSetSource implements RuleSetSource {
   private readonly clock: () => number
   private readonly onRejected: RuleSetSourceOptions['onRejected']
   private readonly onStale: RuleSetSourceOptions['onStale']
-  private cached: { compiled: CompiledRuleSet; ruleSet: CompiledRuleSet; checkedAt: number; readAt: number } | undefined
+  /** `mergedUntil`: when the next listing merged into `ruleSet` expires (Infinity: none does). */
+  private cached: { compiled: CompiledRuleSet; ruleSet: CompiledRuleSet; mergedUntil: number; checkedAt: number; readAt: number } | undefined
   private lists = new Map<string, ListSnapshot>()
   private refreshing: Promise<CompiledRuleSet> | undefined
 
@@ -82,8 +83,8 @@ export class DynamoRuleSetSource implements RuleSetSource {
     const checkedAt = this.clock()
     try {
       const compiled = await this.activeVersion()
-      const ruleSet = await this.withListItems(compiled, checkedAt)
-      this.cached = { compiled, ruleSet, checkedAt, readAt: checkedAt }
+      const { ruleSet, mergedUntil } = await this.withListItems(compiled, checkedAt)
+      this.cached = { compiled, ruleSet, mergedUntil, checkedAt, readAt: checkedAt }
       return ruleSet
     } catch (error) {
       const cached = this.cached
@@ -113,17 +114,34 @@ export class DynamoRuleSetSource implements RuleSetSource {
     throw new RuleSetUnavailableError(`active rule set version ${version} does not compile: ${JSON.stringify(compiled.error.issues)}`)
   }
 
-  private async withListItems(compiled: CompiledRuleSet, now: number): Promise<CompiledRuleSet> {
+  /**
+   * The version with its lists' live run-time values merged in. Merged again only when something
+   * moved (another version, a list queried again, a listing expired): otherwise the last merge is
+   * kept, so a long block list is not copied into a new set on every refresh.
+   */
+  private async withListItems(compiled: CompiledRuleSet, now: number): Promise<{ ruleSet: CompiledRuleSet; mergedUntil: number }> {
     const read = [...new Set(compiled.rules.flatMap((rule) => rule.reads.lists))]
     const snapshots = await Promise.all(read.map((list) => this.listSnapshot(list)))
+    const previous = this.lists
     this.lists = new Map(read.map((list, i) => [list, snapshots[i]!]))
-    const live = snapshots.map(({ values }) => values.filter(({ expiresAt }) => expiresAt === undefined || expiresAt > now).map(({ value }) => value))
-    if (live.every((values) => values.length === 0)) return compiled
+    const cached = this.cached
+    if (cached?.compiled === compiled && now < cached.mergedUntil && read.every((list, i) => previous.get(list) === snapshots[i])) return cached
+    let mergedUntil = Infinity
+    const live = snapshots.map(({ values }) =>
+      values
+        .filter(({ expiresAt }) => {
+          if (expiresAt === undefined) return true
+          if (expiresAt > now) mergedUntil = Math.min(mergedUntil, expiresAt)
+          return expiresAt > now
+        })
+        .map(({ value }) => value),
+    )
+    if (live.every((values) => values.length === 0)) return { ruleSet: compiled, mergedUntil }
     const lists = { ...compiled.lists }
     read.forEach((list, i) => {
       if (live[i]!.length > 0) lists[list] = new Set([...(compiled.lists[list] ?? []), ...live[i]!])
     })
-    return { ...compiled, lists }
+    return { ruleSet: { ...compiled, lists }, mergedUntil }
   }
 
   /** The list as last queried if its change counter has not moved since, else queried again. */
