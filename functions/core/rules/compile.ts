@@ -4,7 +4,7 @@ import { fromZodError } from '../issues.ts'
 import { err, ok, type Issue, type Result } from '../result.ts'
 import type { Transaction } from '../transaction.ts'
 import { compileExpression, expressionEnvironment, type ExpressionContext, type ExpressionReads, type ExpressionScope } from './expression.ts'
-import { ruleIdSchema, ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleSetInput } from './rule-set.ts'
+import { maxRules, ruleIdSchema, ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleSetInput } from './rule-set.ts'
 import { featureCelType } from './feature-types.ts'
 
 /** What a rule is evaluated against: the transaction and features as scoring has them. */
@@ -120,7 +120,7 @@ function readable(input: unknown): Readable {
   })
   const lists = typeof raw.lists === 'object' && raw.lists !== null && !Array.isArray(raw.lists) ? Object.keys(raw.lists) : []
   // No more rules than the schema allows are compiled: a refused upload costs what an accepted one does.
-  const rules = array(raw.rules).slice(0, 256).flatMap((r, index) => {
+  const rules = array(raw.rules).slice(0, maxRules).flatMap((r, index) => {
     const rule = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>
     if (typeof rule.when !== 'string') return []
     const id = ruleIdSchema.safeParse(rule.id)

@@ -5,6 +5,8 @@ export const ruleModes = ['active', 'shadow'] as const
 /** The most a list of a rule set holds, and the longest value in one. */
 export const maxListEntries = 100_000
 export const maxListValueLength = 256
+/** The most rules a rule set holds. */
+export const maxRules = 256
 export const ruleActions = ['allow', 'review', 'block'] as const
 
 export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 characters of a-z 0-9 _ . - (lower case)')
@@ -34,7 +36,7 @@ export const ruleSetSchema = z
       .refine((t) => t.review <= t.block, { message: 'review must not exceed block', path: ['review'] }),
     features: z.array(featureDefinitionSchema).max(64).default([]),
     lists: z.record(listName, z.array(z.string().max(maxListValueLength)).max(maxListEntries)).default({}),
-    rules: z.array(ruleSchema).min(1).max(256),
+    rules: z.array(ruleSchema).min(1).max(maxRules),
   })
   .superRefine((set, ctx) => {
     const duplicate = (names: string[], at: 'rules' | 'features', what: string) => {
