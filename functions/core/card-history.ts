@@ -1,5 +1,5 @@
 import type { CompiledRuleSet } from './rules/compile.ts'
-import { trackedEntities, type EntityKey } from './scoring.ts'
+import { entityKey, type EntityKey } from './scoring.ts'
 import type { EntityItem } from './stream/batch.ts'
 import type { Transaction } from './transaction.ts'
 
@@ -22,10 +22,10 @@ import type { Transaction } from './transaction.ts'
 /** For each card of the batch that has an alias, its entity key → its alias's entity key. */
 export function cardAliasKeys(ruleSet: CompiledRuleSet, txns: readonly Transaction[]): Map<EntityKey, EntityKey> {
   const aliases = new Map<EntityKey, EntityKey>()
+  if (!ruleSet.plan.entities.includes('card')) return aliases
   for (const txn of txns) {
     const alias = txn.card.aliases?.[0]
-    const card = alias === undefined ? undefined : trackedEntities(ruleSet, txn).find((entity) => entity.kind === 'card')
-    if (card) aliases.set(card.key, `card#${alias}`)
+    if (alias !== undefined) aliases.set(entityKey('card', txn.card.token), entityKey('card', alias))
   }
   return aliases
 }

@@ -10,13 +10,15 @@ export type EntityStates = Partial<Record<EntityKind, EntityState>>
 /** The key of an entity's state: `card#<token>`, `ip#203.0.113.7`, … */
 export type EntityKey = `${EntityKind}#${string}`
 
+export const entityKey = (kind: EntityKind, id: string): EntityKey => `${kind}#${id}`
+
 /** The entities of `txn` whose state the rule set maintains, keyed for storage. */
 export function trackedEntities(ruleSet: CompiledRuleSet, txn: Transaction): Array<{ kind: EntityKind; key: EntityKey }> {
   const ids = entityKeys(txn)
   const tracked: Array<{ kind: EntityKind; key: EntityKey }> = []
   for (const kind of ruleSet.plan.entities) {
     const id = ids[kind]
-    if (id !== undefined) tracked.push({ kind, key: `${kind}#${id}` })
+    if (id !== undefined) tracked.push({ kind, key: entityKey(kind, id) })
   }
   return tracked
 }
