@@ -108,8 +108,9 @@ export class Escalation extends Construct {
         taskTimeout: sfn.Timeout.at('$.case.slaSeconds'),
         resultPath: '$.verdict',
       })
+    const blockedCards = 'blocked_cards'
     const blockedCard = (value: string) => ({
-      pk: tasks.DynamoAttributeValue.fromString(listItems.partition('blocked_cards')),
+      pk: tasks.DynamoAttributeValue.fromString(listItems.partition(blockedCards)),
       sk: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(value)),
     })
 
@@ -132,7 +133,7 @@ export class Escalation extends Construct {
         table: tables.rules,
         key: {
           pk: tasks.DynamoAttributeValue.fromString(listItems.changesPartition),
-          sk: tasks.DynamoAttributeValue.fromString('blocked_cards'),
+          sk: tasks.DynamoAttributeValue.fromString(blockedCards),
         },
         updateExpression: 'ADD #changes :one',
         expressionAttributeNames: { '#changes': listItems.changesAttribute },
