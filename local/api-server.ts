@@ -36,9 +36,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { listenOn } from './listen.ts'
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer
 export type ApiHandler = (event: ApiEvent) => Promise<APIGatewayProxyStructuredResultV2 | unknown>
@@ -124,14 +124,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.requestTimeout = options.requestTimeoutMs ?? 30_000
   server.headersTimeout = Math.min(server.requestTimeout, 30_000)
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
+  const address = await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1')
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
     url: `http://${host}:${address.port}`,

@@ -35,6 +35,7 @@ import {
 import dynalite from 'dynalite'
 import kinesalite from 'kinesalite'
 import { tableSchemas, type KeyAttribute, type TableKey, type TableSchema } from '../lib/table-schema.ts'
+import { listenOn } from './listen.ts'
 
 export interface EmulatorOptions {
   /** Port of `dynamoEndpoint`; 0 (default) picks a free one. */
@@ -178,14 +179,7 @@ async function listen(server: Server, port: number, host: string): Promise<Addre
     request.removeAllListeners('error')
     request.on('error', () => {})
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  return server.address() as AddressInfo
+  return listenOn(server, port, host)
 }
 
 /** Closes a server: idle keep-alive sockets at once, busy ones after a short grace period. */

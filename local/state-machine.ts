@@ -68,7 +68,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import {
   DeleteItemCommand,
   GetItemCommand,
@@ -84,6 +83,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions'
+import { listenOn } from './listen.ts'
 import { maxTimerMs, TaskError, TaskTokenBroker } from './task-tokens.ts'
 
 export { InvalidOutput, InvalidToken, TaskError, TaskTimedOut, TaskTokenBroker } from './task-tokens.ts'
@@ -1252,14 +1252,7 @@ export async function serveStepFunctions(
     response.end(payload)
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
+  const { port } = await listenOn(server, options.port ?? 0, host)
   let stopping: Promise<void> | undefined
   return {
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
