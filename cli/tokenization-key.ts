@@ -1,5 +1,5 @@
 import type { KeyId } from '../functions/core/card-token.ts'
-import { parseKeyring, singleKey, type Keyring } from '../functions/core/keyring.ts'
+import { keyringFrom, singleKey, type Keyring } from '../functions/core/keyring.ts'
 
 /**
  * The keys PANs are tokenized with. In AWS they come from Secrets Manager; on a laptop from
@@ -14,7 +14,5 @@ export const developmentKey = 'vigil-local-development-key'
 export function tokenizationKeyring(env: NodeJS.ProcessEnv = process.env): { keyring: Keyring; development: boolean } {
   const secret = env.VIGIL_TOKENIZATION_KEY
   if (!secret) return { keyring: singleKey(developmentKey, developmentKeyId), development: true }
-  const parsed = parseKeyring(secret)
-  if (!parsed.ok) throw new Error(`VIGIL_TOKENIZATION_KEY is not a tokenization keyring: ${parsed.error.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`)
-  return { keyring: parsed.value, development: false }
+  return { keyring: keyringFrom(secret, 'VIGIL_TOKENIZATION_KEY'), development: false }
 }

@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
-import { parseKeyring, primaryToken, type Keyring } from '../functions/core/keyring.ts'
+import { keyringFrom, primaryToken, type Keyring } from '../functions/core/keyring.ts'
 import { generateTraffic, type TrafficEvent } from './traffic/index.ts'
 
 export interface ProducerOptions {
@@ -51,9 +51,7 @@ export function eventClock(started: number, speed: number, now: number): number 
 }
 
 export function startProducer(options: ProducerOptions): Producer {
-  const parsed = parseKeyring(options.tokenizationKey)
-  if (!parsed.ok) throw new Error(`the tokenization key is not a keyring: ${parsed.error.map((i) => `${i.path} ${i.message}`).join('; ')}`)
-  const keyring = parsed.value
+  const keyring = keyringFrom(options.tokenizationKey, "the producer's tokenization key")
   const started = Date.now()
   const start = started - startBehindMs
   const speed = options.speed ?? 60

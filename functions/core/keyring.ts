@@ -60,3 +60,21 @@ export function cardTokens(pan: string, keyring: Keyring): { token: string; alia
   for (const [keyId, key] of Object.entries(keyring.keys)) if (keyId !== keyring.primary) aliases.push(tokenizePan(pan, keyId, key))
   return { token: primaryToken(pan, keyring), aliases }
 }
+
+export class TokenizationKeyError extends Error {
+  readonly code = 'invalid_tokenization_key'
+  readonly issues: Issue[]
+  constructor(where: string, issues: Issue[]) {
+    // The issues name paths and rules, never the secret's text.
+    super(`${where} is not a tokenization keyring: ${issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`)
+    this.name = 'TokenizationKeyError'
+    this.issues = issues
+  }
+}
+
+/** The keyring `text` holds, or a TokenizationKeyError naming `where` (never the text). */
+export function keyringFrom(text: string | undefined, where: string): Keyring {
+  const parsed = parseKeyring(text ?? '')
+  if (!parsed.ok) throw new TokenizationKeyError(where, parsed.error)
+  return parsed.value
+}

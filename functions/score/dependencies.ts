@@ -12,7 +12,7 @@ import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
 import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
 import { scorerConfigSchema, type ScorerConfig } from './config.ts'
 import type { ScorerDeps } from './process-batch.ts'
-import { keyringFrom } from './tokenization-key.ts'
+import { keyringFrom } from '../core/keyring.ts'
 
 export type ScorerAdapters = Omit<ScorerDeps, 'keyring'>
 

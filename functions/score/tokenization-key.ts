@@ -34,8 +34,7 @@
 import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import type { Context } from 'aws-lambda'
 import type { MiddlewareObj } from '@middy/core'
-import { parseKeyring, type Keyring } from '../core/keyring.ts'
-import type { Issue } from '../core/result.ts'
+import { keyringFrom, type Keyring } from '../core/keyring.ts'
 import type { ScorerConfig } from './config.ts'
 
 export type KeyedContext = Context & { keyring?: Keyring }
@@ -50,24 +49,6 @@ type Source = Pick<ScorerConfig, 'VIGIL_TOKENIZATION_SECRET_ARN' | 'VIGIL_TOKENI
 /** The version a deploy pins: a VersionId is a UUID; anything else is a staging label. */
 export function secretVersion(version = 'AWSCURRENT'): { VersionId: string } | { VersionStage: string } {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(version) ? { VersionId: version } : { VersionStage: version }
-}
-
-export class TokenizationKeyError extends Error {
-  readonly code = 'invalid_tokenization_key'
-  readonly issues: Issue[]
-  constructor(where: string, issues: Issue[]) {
-    // The issues name paths and rules, never the secret's text.
-    super(`${where} is not a tokenization keyring: ${issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`)
-    this.name = 'TokenizationKeyError'
-    this.issues = issues
-  }
-}
-
-/** The keyring `text` holds, or a TokenizationKeyError naming `where` (never the text). */
-export function keyringFrom(text: string | undefined, where: string): Keyring {
-  const parsed = parseKeyring(text ?? '')
-  if (!parsed.ok) throw new TokenizationKeyError(where, parsed.error)
-  return parsed.value
 }
 
 export function tokenizationKeyMiddleware(config: Source, options: TokenizationKeyOptions = {}): MiddlewareObj<unknown, unknown, Error, KeyedContext> {
