@@ -46,5 +46,6 @@ export function applyTransaction(
   if (distinct !== undefined) next.d = distinct
   if (located !== undefined) next.l = located
   if (devices !== undefined) next.v = devices
+  if (entity.flaggedBefore.length > 0 && state?.f !== undefined) next.f = state.f
   return next
 }

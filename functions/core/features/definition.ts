@@ -39,10 +39,18 @@ export const categoricalFields = [
 ] as const
 export type CategoricalField = (typeof categoricalFields)[number]
 
+/**
+ * A lagged window keeps lag / W × 10 buckets more than it reads; nine windows back bounds the item
+ * (the handbook's terminal risk, a 1-day window lagged 7 days, fits).
+ */
+export const maxLagWindows = 9
+
 const windowed = {
   name: featureName,
   entity: entityKindSchema,
   window: durationSchema,
+  /** Reads (t − lag − W, t − lag] instead of (t − W, t]: chargebacks take weeks, so compare like with like. */
+  lag: durationSchema.optional(),
 }
 
 /**
@@ -50,17 +58,29 @@ const windowed = {
  * are aggregates too, but over the entity's last event (card) or known devices (account), with no
  * window: they need more than buckets.
  */
-export const featureDefinitionSchema = z.discriminatedUnion('aggregate', [
-  z.strictObject({ ...windowed, aggregate: z.literal('count') }),
-  z.strictObject({ ...windowed, aggregate: z.enum(['sum', 'avg', 'min', 'max']), field: z.enum(numericFields) }),
-  z.strictObject({ ...windowed, aggregate: z.literal('distinct'), field: z.enum(categoricalFields) }),
-  z.strictObject({ name: featureName, entity: z.literal('card'), aggregate: z.enum(['seconds_since_last', 'km_from_last', 'kmh_from_last']) }),
-  z.strictObject({ name: featureName, entity: z.literal('account'), aggregate: z.literal('device_first_seen') }),
-])
+export const featureDefinitionSchema = z
+  .discriminatedUnion('aggregate', [
+    z.strictObject({ ...windowed, aggregate: z.literal('count') }),
+    z.strictObject({ ...windowed, aggregate: z.enum(['sum', 'avg', 'min', 'max']), field: z.enum(numericFields) }),
+    z.strictObject({ ...windowed, aggregate: z.literal('distinct'), field: z.enum(categoricalFields) }),
+    // Label-fed: confirmed frauds among the window's transactions, counting only labels known when
+    // the transaction is scored (core/labels/).
+    z.strictObject({ ...windowed, aggregate: z.enum(['fraud_count', 'fraud_rate']) }),
+    z.strictObject({ name: featureName, entity: z.literal('card'), aggregate: z.enum(['seconds_since_last', 'km_from_last', 'kmh_from_last']) }),
+    z.strictObject({ name: featureName, entity: z.literal('account'), aggregate: z.literal('device_first_seen') }),
+    z.strictObject({ name: featureName, entity: entityKindSchema, aggregate: z.literal('flagged_before') }),
+  ])
+  .superRefine((def, ctx) => {
+    if (!('window' in def) || def.lag === undefined) return
+    if (def.aggregate === 'distinct') ctx.addIssue({ code: 'custom', path: ['lag'], message: 'is not supported by distinct (it keeps values, not buckets)' })
+    else if (def.lag > def.window * maxLagWindows) ctx.addIssue({ code: 'custom', path: ['lag'], message: `must be at most ${maxLagWindows} times the window` })
+  })
 
 export type FeatureDefinitionInput = z.input<typeof featureDefinitionSchema>
 export type FeatureDefinition = z.infer<typeof featureDefinitionSchema>
 export type WindowedFeature = Extract<FeatureDefinition, { window: number }>
+/** The aggregates only labels move. */
+export const labelFedAggregates = ['fraud_count', 'fraud_rate', 'flagged_before'] as const
 export type BuiltinFeature = Exclude<FeatureDefinition, { window: number }>
 
 /**

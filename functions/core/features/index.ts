@@ -1,3 +1,4 @@
+export { applyLabel } from './apply-label.ts'
 export { applyTransaction } from './apply.ts'
 export * from './definition.ts'
 export { entityKeyOf, entityKeys } from './entity-keys.ts'

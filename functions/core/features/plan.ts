@@ -1,4 +1,4 @@
-import { entityKinds, type CategoricalField, type EntityKind, type FeatureDefinition, type WindowedFeature } from './definition.ts'
+import { entityKinds, labelFedAggregates, type CategoricalField, type EntityKind, type FeatureDefinition, type WindowedFeature } from './definition.ts'
 import { planDistinct, type DistinctPlan } from './distinct.ts'
 import type { LastSeenPlan } from './last-seen.ts'
 import { planSeries, type SeriesPlan } from './window.ts'
@@ -12,6 +12,8 @@ export interface EntityPlan {
   readonly keepsLocation: boolean
   /** The names of the `device_first_seen` features; none: devices are not kept. */
   readonly deviceFirstSeen: readonly string[]
+  /** The names of the `flagged_before` features; none: the entity's confirmed frauds are not counted. */
+  readonly flaggedBefore: readonly string[]
 }
 
 /** Feature definitions compiled once per rule-set version. */
@@ -19,8 +21,10 @@ export interface FeaturePlan {
   /** The entity kinds that have a feature: the only ones whose state is kept. */
   readonly entities: readonly EntityKind[]
   readonly byEntity: Readonly<Record<EntityKind, EntityPlan>>
-  /** The widest window of any feature, in ms (0 when none has a window): no window reads an event older than that. */
+  /** The farthest back any window reaches (its width plus its lag), in ms; 0 when none has a window. */
   readonly largestWindowMs: number
+  /** Whether a label can change a feature: only then are labels applied to entity states. */
+  readonly labelFed: boolean
 }
 
 /** Compiles definitions, validated by the rule-set schema (so feature names are unique). */
@@ -35,7 +39,8 @@ export function planFeatures(defs: readonly FeatureDefinition[]): FeaturePlan {
   return {
     entities: entityKinds.filter((kind) => defs.some((def) => def.entity === kind)),
     byEntity,
-    largestWindowMs: Math.max(0, ...defs.map((def) => ('window' in def ? def.window : 0))),
+    largestWindowMs: Math.max(0, ...defs.map((def) => ('window' in def ? def.window + (def.lag ?? 0) : 0))),
+    labelFed: defs.some((def) => (labelFedAggregates as readonly string[]).includes(def.aggregate)),
   }
 }
 
@@ -58,5 +63,6 @@ function planEntity(defs: readonly FeatureDefinition[]): EntityPlan {
     lastSeen: keepsLocation || secondsSinceLast.length > 0 ? { secondsSinceLast, kmFromLast, kmhFromLast } : undefined,
     keepsLocation,
     deviceFirstSeen: builtin('device_first_seen'),
+    flaggedBefore: builtin('flagged_before'),
   }
 }

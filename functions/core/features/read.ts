@@ -1,5 +1,6 @@
 import { eventTime, type Transaction } from '../transaction.ts'
 import type { EntityKind, FeatureValues } from './definition.ts'
+import { readFlaggedBefore } from './apply-label.ts'
 import { readDistinct } from './distinct.ts'
 import { entityKeyOf } from './entity-keys.ts'
 import { readDeviceFirstSeen } from './known-devices.ts'
@@ -36,6 +37,7 @@ export function readFeatures(
     if (!present) continue
     if (entity.lastSeen !== undefined) readLastSeen(entity.lastSeen, state?.t, state?.l, time, txn, out)
     if (entity.deviceFirstSeen.length > 0) readDeviceFirstSeen(entity.deviceFirstSeen, state?.v, txn, out)
+    if (entity.flaggedBefore.length > 0) readFlaggedBefore(entity.flaggedBefore, state, out)
   }
   return out
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { maxLagWindows } from './definition.ts'
 import { distinctCap } from './distinct.ts'
 import { knownDevicesCap } from './known-devices.ts'
 import type { LastLocation } from './last-seen.ts'
@@ -20,6 +21,8 @@ export interface EntityState {
   readonly l?: LastLocation
   /** Account: its recent devices (known-devices.ts). */
   readonly v?: readonly number[]
+  /** How many of its transactions are confirmed fraud now, by the labels applied (flagged_before). */
+  readonly f?: number
 }
 
 const count = z.int().nonnegative()
@@ -29,9 +32,9 @@ const hashAgePairs = (cap: number) =>
     .max(cap * 2)
     .refine((entries) => entries.length % 2 === 0, 'must be [hash, age] pairs')
 
-const seriesKey = /^\d+(?:ms|[smhd]):(cs?n?x?)$/
+const seriesKey = /^\d+(?:ms|[smhd]):(cs?n?x?f?)$/
 const series = z
-  .record(z.string().regex(seriesKey, 'must be a series key like 1h:cs'), z.array(count).min(1).max(bucketsPerWindow * 4))
+  .record(z.string().regex(seriesKey, 'must be a series key like 1h:cs'), z.array(count).min(1).max(bucketsPerWindow * (1 + maxLagWindows) * 5))
   .superRefine((all, ctx) => {
     for (const [key, buckets] of Object.entries(all)) {
       const stride = seriesKey.exec(key)?.[1]?.length ?? 1
@@ -46,6 +49,7 @@ export const entityStateSchema = z.strictObject({
   d: z.record(z.string(), hashAgePairs(distinctCap)).optional(),
   l: z.tuple([count, z.number().min(-90).max(90), z.number().min(-180).max(180)]).optional(),
   v: hashAgePairs(knownDevicesCap).optional(),
+  f: count.optional(),
 }) satisfies z.ZodType<EntityState>
 
 /**
