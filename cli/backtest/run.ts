@@ -1,4 +1,6 @@
 import type { Decision } from '../../functions/core/decision.ts'
+import type { HistoricalLabel } from '../../functions/core/labels/label.ts'
+import type { LabelOutcome } from '../../functions/core/labels/resolve.ts'
 import { acceptEventTime, defaultEventTime, eventTimeBounds, type EventTimeSettings } from '../../functions/core/event-time.ts'
 import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
 import type { Issue } from '../../functions/core/result.ts'
@@ -7,6 +9,7 @@ import { emptyTally, tallyDecision, type StatsTally } from '../../functions/core
 import { keyIdOf, type KeyId } from '../../functions/core/card-token.ts'
 import type { Keyring } from '../../functions/core/keyring.ts'
 import { eventTime, parseTransactionJson, type Transaction, type TransactionError } from '../../functions/core/transaction.ts'
+import { LabelTimeline } from './label-timeline.ts'
 import { RecentIds } from './recent-ids.ts'
 import { ReorderBuffer } from './reorder-buffer.ts'
 
@@ -37,7 +40,13 @@ export interface BacktestOptions {
   /** A key whose tokens stop the replay (the public development key, unless allowed). */
   refusedKeyId?: KeyId
   lines: AsyncIterable<string>
-  labels?: ReadonlyMap<string, boolean>
+  /**
+   * Every label measures (the one that stands at the end, per transaction). With the rule set's
+   * label-fed features, a label also feeds them from its `reportedAt`, or from its transaction's
+   * time plus `labelDelayMs` when it has none; one with neither only measures.
+   */
+  labels?: readonly HistoricalLabel[]
+  labelDelayMs?: number
   /** How many records may wait to be put in event-time order; bounds memory. */
   reorderCapacity: number
   /** How far back in event time a repeated transaction id is recognized as a duplicate. */
@@ -60,6 +69,14 @@ export interface BacktestReport {
   /** Records that arrived later than the reorder buffer could wait for; scored all the same. */
   late: number
   tally: StatsTally
+  /** What feeding labels did: outcomes as the stream applier would answer them; `unmatched`: no transaction of the history. */
+  labels: Record<LabelOutcome | 'unmatched', number> & { fed: number }
+}
+
+/** The label that stands per transaction once all are known: the newest report's word (undated ones count as oldest, in file order). */
+function standingLabels(labels: readonly HistoricalLabel[]): Map<string, HistoricalLabel> {
+  const dated = (label: HistoricalLabel) => (label.reportedAt === undefined ? -Infinity : Date.parse(label.reportedAt))
+  return new Map([...labels].sort((a, b) => dated(a) - dated(b)).map((label) => [label.transactionId, label]))
 }
 
 /**
@@ -69,8 +86,27 @@ export interface BacktestReport {
  * `decidedAt` is the event time, so two runs over the same history diff cleanly.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
-  const { ruleSet, keyring, refusedKeyId, labels, onDecision, onReject, onProgress } = options
-  const scorer = new MemoryScorer(ruleSet)
+  const { ruleSet, keyring, refusedKeyId, onDecision, onReject, onProgress } = options
+  const labels = options.labels ?? []
+  const measured = standingLabels(labels)
+  // Labels feed features only when some feature reads them; then every one with a time is fed.
+  const feeding = ruleSet.plan.labelFed && labels.some((label) => label.reportedAt !== undefined || options.labelDelayMs !== undefined)
+  const scorer = new MemoryScorer(ruleSet, { labels: feeding })
+  const timeline = new LabelTimeline()
+  const undated = new Map<string, HistoricalLabel[]>()
+  let fed = 0
+  if (feeding) {
+    for (const label of labels) {
+      if (label.reportedAt !== undefined) timeline.add({ ...label, reportedAt: label.reportedAt })
+      else if (options.labelDelayMs !== undefined) undated.set(label.transactionId, [...(undated.get(label.transactionId) ?? []), label])
+    }
+  }
+  const feedUntil = (time: number) => {
+    for (const label of timeline.until(time)) {
+      scorer.label(label)
+      fed++
+    }
+  }
   const tally = emptyTally(ruleSet.rules)
   const buffer = new ReorderBuffer<Transaction>(options.reorderCapacity)
   const recent = new RecentIds(options.dedupeHorizonMs)
@@ -85,8 +121,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   let newest = -Infinity
 
   const score = (txn: Transaction) => {
+    const time = eventTime(txn)
+    // Known at scoring time: reported at or before the transaction's own time, the replay's clock.
+    if (feeding) feedUntil(time)
     const decision = scorer.score(txn, txn.occurredAt)
-    tallyDecision(tally, decision, labels?.get(txn.transactionId))
+    for (const label of undated.get(txn.transactionId) ?? []) timeline.add({ ...label, reportedAt: new Date(time + options.labelDelayMs!).toISOString() })
+    undated.delete(txn.transactionId)
+    tallyDecision(tally, decision, measured.get(txn.transactionId))
     return onDecision(decision)
   }
 
@@ -127,5 +168,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     const written = score(txn)
     if (written) await written
   }
-  return { lines, rejected, duplicates, late: buffer.late, tally }
+  feedUntil(Infinity)
+  // Still waiting for its transaction when the history ends: it never came.
+  const unmatched = feeding ? scorer.unmatched().length : 0
+  return { lines, rejected, duplicates, late: buffer.late, tally, labels: { fed, ...scorer.labelOutcomes, unmatched } }
 }

@@ -11,13 +11,19 @@ import { formatIssues, loadRuleSet } from '../rule-set-file.ts'
 import { developmentKeyId, tokenizationKeyring } from '../tokenization-key.ts'
 import { UsageError } from '../usage-error.ts'
 
-export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE] [--rejects FILE]
-                [--reorder N] [--dedupe-window DURATION] [--allow-development-key] [--json]
+export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE [--label-delay DURATION]]
+                [--rejects FILE] [--reorder N] [--dedupe-window DURATION] [--allow-development-key] [--json]
 
 Replays a JSONL transaction history through the scoring core in event-time order and writes one
 decision per valid line to --out, and each invalid or duplicate line (line number and reasons) to
---rejects (default: <out>.rejects.jsonl): every line ends in exactly one of the two. With --labels (JSONL of {"transactionId","fraud":true|false}) it
-reports precision and recall per rule and overall. --reorder bounds how many records wait to be
+--rejects (default: <out>.rejects.jsonl): every line ends in exactly one of the two.
+
+--labels (JSONL of {"transactionId","fraud":true|false,"reportedAt"?,"source"?,"reason"?}) reports
+precision and recall per rule and overall, against the label that stands last, by source. When the
+rule set has label-fed features (fraud_count, fraud_rate, flagged_before), each label also feeds
+them from its reportedAt on, in event-time order, exactly as the stream applies labels: no
+decision sees a label reported after its transaction's time. --label-delay 7d dates labels without
+a reportedAt at their transaction's time plus 7 days; labels with neither only measure. --reorder bounds how many records wait to be
 put in event-time order (default 10000); a transaction id repeated within --dedupe-window of event
 time (default 24h) is a producer duplicate and is decided once. Memory is bounded by these two and
 by the number of entities, not by the length of the history. --json prints the summary as JSON.
@@ -35,6 +41,7 @@ export async function backtest(args: string[]): Promise<number> {
       input: { type: 'string' },
       out: { type: 'string' },
       labels: { type: 'string' },
+      'label-delay': { type: 'string' },
       rejects: { type: 'string' },
       reorder: { type: 'string', default: '10000' },
       'dedupe-window': { type: 'string', default: '24h' },
@@ -47,6 +54,10 @@ export async function backtest(args: string[]): Promise<number> {
   if (!Number.isInteger(reorderCapacity) || reorderCapacity < 0) throw new UsageError('--reorder must be a whole number', backtestUsage)
   const dedupeWindow = durationSchema.safeParse(values['dedupe-window'])
   if (!dedupeWindow.success) throw new UsageError('--dedupe-window must be a duration like 24h or 7d', backtestUsage)
+
+  const labelDelay = values['label-delay'] === undefined ? undefined : durationSchema.safeParse(values['label-delay'])
+  if (labelDelay && !labelDelay.success) throw new UsageError('--label-delay must be a duration like 7d', backtestUsage)
+  if (labelDelay && !values.labels) throw new UsageError('--label-delay needs --labels', backtestUsage)
 
   const ruleSet = await loadRuleSet(values.rules)
   if (!ruleSet.ok) {
@@ -73,6 +84,7 @@ export async function backtest(args: string[]): Promise<number> {
       ...(development && !allowDevelopmentKey ? { refusedKeyId: developmentKeyId } : {}),
       lines,
       labels,
+      ...(labelDelay ? { labelDelayMs: labelDelay.data } : {}),
       reorderCapacity,
       dedupeHorizonMs: dedupeWindow.data,
       onDecision: (decision) => decisions.write(decision),
@@ -93,8 +105,8 @@ export async function backtest(args: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000
   const summary = summarize(report.tally)
   if (values.json) {
-    const { lines, rejected, duplicates, late } = report
-    process.stdout.write(`${JSON.stringify({ ...summary, lines, rejected, duplicates, late, seconds }, null, 2)}\n`)
+    const { lines, rejected, duplicates, late, labels: fed } = report
+    process.stdout.write(`${JSON.stringify({ ...summary, lines, rejected, duplicates, late, labelsFed: fed, seconds }, null, 2)}\n`)
   } else {
     process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: values.out, rejectsPath })}\n`)
   }

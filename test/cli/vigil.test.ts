@@ -68,6 +68,34 @@ describe('vigil backtest', () => {
     expect(stdout).not.toContain('4111111111111111')
   })
 
+  it('--labels with --label-delay feeds label-fed features from the time each label is dated, and says how many labels it fed', async () => {
+    const day = 1440
+    const txns = history('2026-10-01T00:00:00Z', [0, 2, 4, 6].map((d, i) => ({ at: d * day, merchant: { id: 'm-1' }, device: { id: `dev-${i}`, ip: `198.51.100.${i}` } })))
+    const rules = join(dir, 'label-fed.json')
+    await writeFile(
+      rules,
+      JSON.stringify({
+        version: 1,
+        thresholds: { review: 50, block: 90 },
+        features: [{ name: 'merchant_frauds_30d', entity: 'merchant', aggregate: 'fraud_count', window: '30d' }],
+        rules: [{ id: 'merchant-fraud', description: 'Fraud confirmed at this merchant', when: 'features.merchant_frauds_30d >= 1', score: 60 }],
+      }),
+    )
+    const input = join(dir, 'merchant-history.jsonl')
+    const labels = join(dir, 'undated-labels.jsonl')
+    const out = join(dir, 'merchant-decisions.jsonl')
+    await writeFile(input, txns.map((t) => JSON.stringify(t)).join('\n'))
+    await writeFile(labels, JSON.stringify({ transactionId: 'tx-0', fraud: true }))
+
+    const { code, stdout } = await vigil('backtest', '--rules', rules, '--input', input, '--labels', labels, '--label-delay', '3d', '--out', out)
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/fed +1 labels into features at their reportedAt: 1 accepted, 0 duplicate, 0 superseded, 0 unmatched/)
+    expect(stdout).toMatch(/labels +1 labeled \(unknown 1\)/)
+    const decisions = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(decisions.map((d) => d.outcome)).toEqual(['approve', 'approve', 'review', 'review'])
+    expect((await vigil('backtest', '--rules', rules, '--input', input, '--label-delay', '3d', '--out', out)).stderr).toMatch(/--label-delay needs --labels/)
+  })
+
   it('prints the summary as JSON with --json', async () => {
     const out = join(dir, 'sample.jsonl')
     const { code, stdout } = await vigil('backtest', '--rules', 'rules/default.json', '--input', 'examples/transactions.jsonl', '--out', out, '--json')
