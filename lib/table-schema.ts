@@ -74,6 +74,19 @@ export const tableSchemas = {
     partitionKey: { name: 'caseId', type: 'S' },
     indexes: [{ name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'slaDueAt', type: 'S' } }],
   },
+  /**
+   * What is known of a transaction's outcome: one item per labeled transaction, `{transactionId,
+   * standing: <label JSON>, applied: <what each label record did, JSON>, version}`, written by the
+   * label applier only (functions/apply-labels/). A label whose transaction is not scored yet also
+   * carries `pending: "pending"` and `pendingSince`: the sparse `pending` index lists exactly those.
+   */
+  labels: {
+    constructId: 'Labels',
+    envVar: 'VIGIL_LABELS_TABLE',
+    partitionKey: { name: 'transactionId', type: 'S' },
+    ttlAttribute,
+    indexes: [{ name: 'pending', partitionKey: { name: 'pending', type: 'S' }, sortKey: { name: 'pendingSince', type: 'S' } }],
+  },
 } as const satisfies Record<string, TableSchema>
 
 export type TableKey = keyof typeof tableSchemas

@@ -32,12 +32,13 @@ export class Tables extends Construct {
   readonly rules: dynamodb.Table
   readonly quarantine: dynamodb.Table
   readonly cases: dynamodb.Table
+  readonly labels: dynamodb.Table
 
   constructor(scope: Construct, id: string, props: TablesProps) {
     super(scope, id)
 
     this.key = new kms.Key(this, 'Key', {
-      description: `${Stack.of(this).stackName}: DynamoDB encryption of decisions, entity state, rules, quarantine and cases`,
+      description: `${Stack.of(this).stackName}: DynamoDB encryption of decisions, entity state, rules, quarantine, cases and labels`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     })
@@ -69,6 +70,7 @@ export class Tables extends Construct {
     this.rules = table(tableSchemas.rules)
     this.quarantine = table(tableSchemas.quarantine)
     this.cases = table(tableSchemas.cases)
+    this.labels = table(tableSchemas.labels)
   }
 
   /**

@@ -4,6 +4,7 @@ import { CaseApi } from './case-api.ts'
 import type { VigilConfig } from './config.ts'
 import { Escalation } from './escalation.ts'
 import { Ingest } from './ingest.ts'
+import { LabelFeed } from './labels.ts'
 import { Observability } from './observability.ts'
 import { Scoring } from './scoring.ts'
 import { TokenizationSecretAlarm } from './tokenization-secret.ts'
@@ -32,6 +33,7 @@ export class VigilStack extends Stack {
   readonly config: VigilConfig
   readonly ingest: Ingest
   readonly tables: Tables
+  readonly labels: LabelFeed
   readonly scoring: Scoring
   readonly escalation: Escalation
   readonly caseApi: CaseApi
@@ -56,6 +58,7 @@ export class VigilStack extends Stack {
       removalPolicy: config.removalPolicy,
     })
     this.tables = new Tables(this, 'Tables', { removalPolicy: config.removalPolicy })
+    this.labels = new LabelFeed(this, 'Labels', { removalPolicy: config.removalPolicy })
     this.scoring = new Scoring(this, 'Scoring', {
       stream: this.ingest.stream,
       tables: this.tables,

@@ -25,6 +25,7 @@ export const localNames = {
     rules: 'vigil-rules',
     quarantine: 'vigil-quarantine',
     cases: 'vigil-cases',
+    labels: 'vigil-labels',
   } satisfies Record<TableKey, string>,
   stream: 'vigil-transactions',
   stateMachine: 'vigil-case-workflow',

@@ -1,6 +1,7 @@
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
 import { decisionSchema, type Decision } from '../core/decision.ts'
+import type { LabelSubject } from '../core/labels/apply-batch.ts'
 import type { StoredDecision } from '../core/stream/batch.ts'
 import { formatPosition, parsePosition, type Position } from '../core/stream/position.ts'
 import type { DecisionStore } from '../score/ports.ts'
@@ -32,8 +33,8 @@ export class DynamoDecisionStore implements DecisionStore {
     return new Map([...items].map(([id, item]) => [id, fromItem(item)]))
   }
 
-  async write(decision: Decision, source: Position): Promise<'written' | StoredDecision> {
-    const item = this.toItem(decision, source)
+  async write(decision: Decision, source: Position, subject: LabelSubject): Promise<'written' | StoredDecision> {
+    const item = this.toItem(decision, source, subject)
     try {
       const response = await this.client.send(
         new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': key }, ReturnConsumedCapacity: 'TOTAL' }),
@@ -49,8 +50,10 @@ export class DynamoDecisionStore implements DecisionStore {
     }
   }
 
-  private toItem(decision: Decision, source: Position): Record<string, AttributeValue> {
+  private toItem(decision: Decision, source: Position, subject: LabelSubject): Record<string, AttributeValue> {
     return {
+      eventTime: { N: String(subject.time) },
+      entities: { S: JSON.stringify(subject.entities) },
       [key]: { S: decision.transactionId },
       outcome: { S: decision.outcome },
       score: { N: String(decision.score) },
@@ -73,5 +76,7 @@ export function fromItem(item: Record<string, AttributeValue>): StoredDecision {
     decidedAt: item.decidedAt?.S,
   })
   const [shardId = '', position = ''] = (item.source?.S ?? '').split('/')
-  return { decision, source: { shardId, ...parsePosition(position) } }
+  const stored: StoredDecision = { decision, source: { shardId, ...parsePosition(position) } }
+  if (item.eventTime?.N !== undefined && item.entities?.S !== undefined) stored.subject = { time: Number(item.eventTime.N), entities: JSON.parse(item.entities.S) }
+  return stored
 }

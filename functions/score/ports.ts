@@ -1,4 +1,5 @@
 import type { Decision } from '../core/decision.ts'
+import type { LabelSubject } from '../core/labels/apply-batch.ts'
 import type { RecordShape } from '../core/record-shape.ts'
 import type { Issue } from '../core/result.ts'
 import type { Transaction } from '../core/transaction.ts'
@@ -12,8 +13,8 @@ import type { Position } from '../core/stream/position.ts'
 export interface DecisionStore {
   /** Strongly consistent: a duplicate must not slip through on a stale read. */
   read(transactionIds: readonly string[]): Promise<Map<string, StoredDecision>>
-  /** Writes unless one exists; then returns the stored one. */
-  write(decision: Decision, source: Position): Promise<'written' | StoredDecision>
+  /** Writes unless one exists; then returns the stored one. `subject`: where the transaction's labels will count. */
+  write(decision: Decision, source: Position, subject: LabelSubject): Promise<'written' | StoredDecision>
 }
 
 export interface EntityStore {

@@ -3,6 +3,7 @@ import { redactPans } from '../core/pan-text.ts'
 import { recordShape } from '../core/record-shape.ts'
 import type { EntityKey } from '../core/scoring.ts'
 import { cardAliasKeys, withAliasHistory } from '../core/card-history.ts'
+import { labelSubject } from '../core/labels/apply-batch.ts'
 import { trackedEntities } from '../core/scoring.ts'
 import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
@@ -148,7 +149,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
       }),
       ...fates.map((fate, i) => async () => {
         if (fate.kind !== 'decide') return
-        const written = await deps.decisions.write(fate.decision, valid[i]!.position)
+        const written = await deps.decisions.write(fate.decision, valid[i]!.position, labelSubject(valid[i]!.txn))
         if (written === 'written' || samePosition(written.source, valid[i]!.position)) {
           outcome.decided.push(fate.decision)
           outcome.eventTimeToDecisionMs.push(deps.now().getTime() - eventTime(valid[i]!.txn))

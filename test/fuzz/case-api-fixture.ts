@@ -4,6 +4,7 @@ import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import type { CaseApiDeps } from '../../functions/case-api/app.ts'
 import { caseApiDependencies } from '../../functions/case-api/dependencies.ts'
 import { defaultSlaTable, openCase } from '../../functions/core/cases/index.ts'
+import { labelSubject } from '../../functions/core/labels/apply-batch.ts'
 import { createTables, tableEnvironment } from '../../local/emulators.ts'
 import { uniqueName, type EmulatorContext } from '../support/emulators.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
@@ -28,7 +29,7 @@ export async function caseApiFixture(aws: EmulatorContext) {
     const opened = openCase({ caseId: `case-fuzz-${outcome}`, decision: { ...decision, outcome }, transaction }, fuzzNow, defaultSlaTable)
     if (!opened.ok) throw new Error(opened.error.message)
     await store.create(opened.value)
-    await decisions.write(decision, { shardId: 'shardId-000000000000', sequenceNumber: '1', subSequenceNumber: 0 })
+    await decisions.write(decision, { shardId: 'shardId-000000000000', sequenceNumber: '1', subSequenceNumber: 0 }, labelSubject(transaction))
     caseIds.push(opened.value.caseId)
     transactionIds.push(decision.transactionId)
   }

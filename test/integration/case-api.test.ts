@@ -567,7 +567,7 @@ describe('GET /transactions/{id}/decision', () => {
     const { deps, names, setNow } = await fresh()
     const store = new DynamoDecisionStore(aws.dynamo, names.decisions, { ttlDays: 30 })
     const c = inStatus(opened('labeled'), 'closed')
-    await store.write({ ...c.decision, decidedAt: '2026-11-24T08:59:59.000Z' }, { shardId: 'shardId-000000000000', sequenceNumber: '7', subSequenceNumber: 0 })
+    await store.write({ ...c.decision, decidedAt: '2026-11-24T08:59:59.000Z' }, { shardId: 'shardId-000000000000', sequenceNumber: '7', subSequenceNumber: 0 }, { time: Date.parse('2026-11-24T08:59:59.000Z'), entities: {} })
     const before = await call(deps, 'GET', '/transactions/tx-labeled/decision')
     expect(before.status).toBe(200)
     expect(decisionResponseSchema.parse(before.body)).toEqual({ decision: expect.objectContaining({ transactionId: 'tx-labeled', outcome: 'review', score: 60 }) })

@@ -115,7 +115,7 @@ type Gate = () => void
 export function gated(deps: ScorerDeps, gate: Gate): ScorerDeps {
   return {
     ...deps,
-    decisions: { read: (ids) => deps.decisions.read(ids), write: async (d, s) => (gate(), deps.decisions.write(d, s)) },
+    decisions: { read: (ids) => deps.decisions.read(ids), write: async (d, s, subject) => (gate(), deps.decisions.write(d, s, subject)) },
     entities: { read: (keys) => deps.entities.read(keys), write: async (k, i, v) => (gate(), deps.entities.write(k, i, v)) },
     quarantine: { put: async (e) => (gate(), deps.quarantine.put(e)) },
     escalation: { escalate: async (d, t) => (gate(), deps.escalation.escalate(d, t)) },

@@ -110,7 +110,7 @@ export async function workflowFixture(aws: EmulatorContext, options: { timeScale
     },
     /** The decision as the scorer stored it, which the verdict will label. */
     async recordDecision(decision: Decision): Promise<void> {
-      await new DynamoDecisionStore(aws.dynamo, names.decisions, { ttlDays: 30 }).write(decision, { shardId: 'shardId-000000000000', sequenceNumber: '1', subSequenceNumber: 0 })
+      await new DynamoDecisionStore(aws.dynamo, names.decisions, { ttlDays: 30 }).write(decision, { shardId: 'shardId-000000000000', sequenceNumber: '1', subSequenceNumber: 0 }, { time: Date.parse(decision.decidedAt), entities: {} })
     },
     async caseCount(): Promise<number> {
       return (await aws.dynamo.send(new ScanCommand({ TableName: names.cases }))).Count ?? 0

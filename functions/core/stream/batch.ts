@@ -1,4 +1,5 @@
 import type { Decision } from '../decision.ts'
+import type { LabelSubject } from '../labels/apply-batch.ts'
 import type { EntityKind } from '../features/definition.ts'
 import { applyTransaction, type EntityState } from '../features/index.ts'
 import type { CompiledRuleSet } from '../rules/compile.ts'
@@ -41,6 +42,8 @@ export interface EntityItem {
 export interface StoredDecision {
   decision: Decision
   source: Position
+  /** Where a label of the transaction counts; absent on decisions stored before labels were applied. */
+  subject?: LabelSubject
 }
 
 export type RecordFate =
