@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   e2e: async () => (await import('./e2e.ts')).e2eBench(),
   'cold-start': async () => (await import('./cold-start.ts')).coldStartBench(),
   cost: async () => (await import('./cost.ts')).costBench(),
+  detection: async () => (await import('./detection.ts')).detectionBench(),
 }
 
 const only = process.argv.slice(2)

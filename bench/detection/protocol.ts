@@ -10,8 +10,12 @@
  *   - AUC ROC counts a tied fraud/genuine pair as half (what sklearn's roc_auc_score does too);
  *   - average precision takes each fraud's expected precision at its rank (sklearn's steps over a
  *     tied block instead, `stepwise` below, which is not an expectation);
- *   - CP@k follows every way the boundary tie can fall, with its probability, through the days
- *     (a card caught on one day is dropped from the next ones, so the days are not independent).
+ *   - CP@k takes the boundary tie's share of the places each day (m places for g tied cards, f of
+ *     them frauded: m·f/g), with the cards whose fraud is known dropped (`testSetIndices`).
+ * The handbook's `card_precision_top_k` also drops, from later test days, the frauded cards caught
+ * earlier in the week; then which tied cards were caught matters later and the days are no longer
+ * independent. `expectedCardPrecisionAtK` follows every way the ties can fall, exactly, when that
+ * is tractable; `sampledCardPrecisionAtK` estimates it by drawing tie orders when it is not.
  */
 
 /** One transaction as the protocol sees it: its day, its card, its label, its score. */
@@ -168,13 +172,18 @@ export function expectedCardPrecisionAtK(test: Scored, k: number, options: { rem
   const lastDay = new Map<number, number>()
   for (const d of days) for (const g of d.groups) for (const c of g.cards) lastDay.set(c.card, d.day)
   // What a card does after day d: its (day, score, label) on each later day. Equal signatures, interchangeable cards.
+  const signatures = new Map<string, string>()
   const signature = (card: number, after: number) => {
-    let s = ''
+    const key = `${card}@${after}`
+    let s = signatures.get(key)
+    if (s !== undefined) return s
+    s = ''
     for (const d of days) {
       if (d.day <= after) continue
       const at = d.cardAt.get(card)
       if (at !== undefined) s += `${d.day}:${d.groups[at.group]!.score}:${at.fraud ? 1 : 0};`
     }
+    signatures.set(key, s)
     return s
   }
 
@@ -183,59 +192,65 @@ export function expectedCardPrecisionAtK(test: Scored, k: number, options: { rem
   const perDay: CardPrecision['perDay'] = []
   for (const d of days) {
     const next = new Map<string, { removed: number[]; p: number }>()
+    const matters = (card: number) => lastDay.get(card)! > d.day
+    const frauded = d.groups.map((g) => g.cards.filter((c) => c.fraud).map((c) => c.card))
     let expected = 0
     let fraudCards = 0
     for (const { removed, p } of branches.values()) {
-      const gone = new Set(removed)
-      const live = d.groups.map((g) => g.cards.filter((c) => !gone.has(c.card)))
+      // Only the dropped cards seen today change today's groups: adjust sizes instead of refiltering.
+      const size = d.groups.map((g) => g.cards.length)
+      const gone = new Set<number>()
+      for (const card of removed) {
+        const at = d.cardAt.get(card)
+        if (at === undefined) continue
+        size[at.group]!--
+        gone.add(card)
+      }
+      const live = (j: number) => (gone.size === 0 ? frauded[j]! : frauded[j]!.filter((c) => !gone.has(c)))
       // Cards taken whole (above the boundary), then the boundary's share.
       let taken = 0
-      let frauds = 0
       let boundary = -1
-      for (let j = 0; j < live.length; j++) {
-        const size = live[j]!.length
-        if (taken + size > k) {
+      for (let j = 0; j < size.length; j++) {
+        if (taken + size[j]! > k) {
           boundary = j
           break
         }
-        taken += size
-        frauds += live[j]!.filter((c) => c.fraud).length
+        taken += size[j]!
       }
-      let dayExpected = frauds
-      let places = 0
-      let boundaryFrauds: DayCard[] = []
-      if (boundary >= 0) {
-        places = k - taken
-        boundaryFrauds = live[boundary]!.filter((c) => c.fraud)
-        dayExpected += (places * boundaryFrauds.length) / live[boundary]!.length
+      const above = boundary >= 0 ? boundary : size.length
+      let frauds = 0
+      const sure: number[] = []
+      for (let j = 0; j < above; j++) {
+        for (const card of live(j)) {
+          frauds++
+          if (matters(card)) sure.push(card)
+        }
       }
+      let allFrauds = frauds
+      for (let j = above; j < size.length; j++) allFrauds += live(j).length
+      const places = boundary >= 0 ? k - taken : 0
+      const boundaryFrauds = boundary >= 0 ? live(boundary) : []
+      const dayExpected = frauds + (places > 0 ? (places * boundaryFrauds.length) / size[boundary]! : 0)
       expected += (p * dayExpected) / k
-      fraudCards += p * live.reduce((n, cards) => n + cards.filter((c) => c.fraud).length, 0)
+      fraudCards += p * allFrauds
       if (!removeDetected) continue
 
-      const matters = (card: number) => (lastDay.get(card) ?? -Infinity) > d.day
-      const sure = live
-        .slice(0, boundary >= 0 ? boundary : live.length)
-        .flat()
-        .filter((c) => c.fraud && matters(c.card))
-        .map((c) => c.card)
       const carried = removed.filter(matters).concat(sure)
-      const relevant = boundaryFrauds.filter((c) => matters(c.card))
+      const relevant = boundaryFrauds.filter(matters)
       if (relevant.length === 0 || places === 0) {
         merge(next, carried, p)
         continue
       }
       const classes = new Map<string, number[]>()
-      for (const c of relevant) {
-        const key = signature(c.card, d.day)
+      for (const card of relevant) {
+        const key = signature(card, d.day)
         const list = classes.get(key)
-        if (list) list.push(c.card)
-        else classes.set(key, [c.card])
+        if (list) list.push(card)
+        else classes.set(key, [card])
       }
-      const size = live[boundary]!.length
       const outcomes = [...classes.values()].reduce((n, c) => n * (c.length + 1), 1)
       if (outcomes > maxBranches) throw new Error(`expected CP@${k}: ${outcomes} ways the tie at score ${d.groups[boundary]!.score} on day ${d.day} can fall, over ${maxBranches}`)
-      for (const { caught, probability } of boundaryOutcomes([...classes.values()], size, places)) {
+      for (const { caught, probability } of boundaryOutcomes([...classes.values()], size[boundary]!, places)) {
         merge(next, carried.concat(caught), p * probability)
       }
     }
@@ -322,4 +337,52 @@ function groupDays(test: Scored): Day[] {
       })
       return { day, groups, cardAt }
     })
+}
+
+/**
+ * `card_precision_top_k` with the caught cards dropped, estimated by drawing the tie orders: the
+ * fallback for when following every tie outcome exactly (`expectedCardPrecisionAtK`) is out of
+ * reach, which a large tie at the boundary makes it (a few thousand cards at one score, dozens of
+ * them frauds seen again later in the week). A Monte Carlo mean, reported with its standard error.
+ */
+export function sampledCardPrecisionAtK(test: Scored, k: number, draws: number, rng: { next(): number }): { mean: number; standardError: number; draws: number } {
+  const days = groupDays(test)
+  const values: number[] = []
+  for (let n = 0; n < draws; n++) {
+    const caught = new Set<number>()
+    let total = 0
+    for (const d of days) {
+      let taken = 0
+      let frauds = 0
+      for (const g of d.groups) {
+        const live = g.cards.filter((c) => !caught.has(c.card))
+        if (taken + live.length <= k) {
+          for (const c of live) {
+            if (!c.fraud) continue
+            caught.add(c.card)
+            frauds++
+          }
+          taken += live.length
+          continue
+        }
+        // A uniformly random subset of the tie fills the places left (partial Fisher–Yates).
+        const places = k - taken
+        for (let i = 0; i < places; i++) {
+          const j = i + Math.floor(rng.next() * (live.length - i))
+          const pick = live[j]!
+          live[j] = live[i]!
+          live[i] = pick
+          if (!pick.fraud) continue
+          caught.add(pick.card)
+          frauds++
+        }
+        break
+      }
+      total += frauds / k
+    }
+    values.push(total / days.length)
+  }
+  const mean = values.reduce((s, v) => s + v, 0) / draws
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, draws - 1)
+  return { mean, standardError: Math.sqrt(variance / draws), draws }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { aucRoc, averagePrecision, expectedCardPrecisionAtK, testSetIndices, type Scored } from '../../../bench/detection/protocol.ts'
+import { aucRoc, averagePrecision, expectedCardPrecisionAtK, sampledCardPrecisionAtK, testSetIndices, type Scored } from '../../../bench/detection/protocol.ts'
+import { Random } from '../../../local/traffic/random.ts'
 
 /** Builds the protocol's columns from rows [day, card, fraud, score]. */
 const scored = (rows: Array<[number, number, number, number]>): Scored => ({
@@ -185,6 +186,18 @@ describe('card precision top k, expected under random tie-breaking', () => {
         expect(expectedCardPrecisionAtK(test, k).mean).toBeCloseTo(bruteForceCardPrecision(test, k), 12)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('is estimated without bias by drawing tie orders, when following every outcome is out of reach', () => {
+    const row = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.integer({ min: 0, max: 1 }))
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 2 }), fc.integer(), (rows, k, seed) => {
+        const test = scored(rows.map(([d, c, f, s]) => [d, c, Number(f), s]))
+        const sampled = sampledCardPrecisionAtK(test, k, 2000, new Random(seed))
+        expect(Math.abs(sampled.mean - expectedCardPrecisionAtK(test, k).mean)).toBeLessThanOrEqual(5 * sampled.standardError + 1e-9)
+      }),
+      { numRuns: 30 },
     )
   })
 })
