@@ -1,32 +1,126 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib'
+import { fileURLToPath } from 'node:url'
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
+import type * as kms from 'aws-cdk-lib/aws-kms'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
+import { serviceNames } from '../functions/aws/service-names.ts'
+import type { ScoringConfig } from './config.ts'
+import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
+import { nodeFunction } from './node-function.ts'
+import { tableSchemas } from './table-schema.ts'
+import type { Tables } from './tables.ts'
+
+/** The label applier's entry (exports `handler`). */
+export const labelApplierEntry = fileURLToPath(new URL('../functions/apply-labels/handler.ts', import.meta.url))
 
 export interface LabelFeedProps {
+  readonly tables: Tables
+  /** The scorer's mapping settings: retries, record age and batch size apply to labels alike. */
+  readonly settings: ScoringConfig
+  /** Encrypts the applier's log group and dead-letter queue. */
+  readonly operationsKey: kms.IKey
+  readonly logRetention: logs.RetentionDays
   readonly removalPolicy: RemovalPolicy
 }
 
 /**
- * Where labels enter: a Kinesis stream every source writes to (POST /labels, analysts' verdicts,
- * `vigil labels import` through the API), partition key = transaction id, so every label of one
- * transaction is applied in order by one shard. A stream rather than a queue: the label applier
- * inherits the scorer's discipline whole (ordered per shard, bisect, partial batch failures,
- * per-shard high-water marks on the entities it writes, an on-failure destination), and the local
- * runtime runs it on the same emulator. One provisioned shard (1,000 labels/s) is far above any
- * chargeback feed and costs a third of an on-demand stream's floor. Labels hold no card number:
- * the AWS-managed key encrypts it.
+ * Where labels enter and where they are applied.
+ *
+ * - **Stream.** Every source writes to one Kinesis stream (POST /labels, which `vigil labels
+ *   import` and chargeback feeds call, and the analysts' verdicts), partition key = transaction id,
+ *   so every label of one transaction is applied in order by one shard. A stream rather than a
+ *   queue: the applier inherits the scorer's discipline whole (ordered per shard, bisect, partial
+ *   batch failures, per-shard high-water marks on the entities it writes, an on-failure
+ *   destination), and the local runtime runs it on the same emulator. One provisioned shard
+ *   (1,000 labels/s) is far above any chargeback feed and costs a third of an on-demand stream's
+ *   floor. Labels hold no card number: the tables key encrypts it, as it does what they become.
+ * - **Applier.** A Lambda on the stream (functions/apply-labels/): label items in the labels table
+ *   and fraud counts in the entity state, exactly once (functions/core/labels/apply-batch.ts),
+ *   with the scorer's event source settings and parallelization 1 for the same reason.
  */
 export class LabelFeed extends Construct {
   readonly stream: kinesis.Stream
+  readonly applier: NodejsFunction
+  readonly deadLetterQueue: sqs.Queue
+  readonly logGroup: logs.LogGroup
 
   constructor(scope: Construct, id: string, props: LabelFeedProps) {
     super(scope, id)
+    const { tables, settings, removalPolicy } = props
+    const stackName = Stack.of(this).stackName
+
     this.stream = new kinesis.Stream(this, 'Stream', {
       streamMode: kinesis.StreamMode.PROVISIONED,
       shardCount: 1,
-      encryption: kinesis.StreamEncryption.MANAGED,
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: tables.key,
       retentionPeriod: Duration.days(7),
-      removalPolicy: props.removalPolicy,
+      removalPolicy,
+    })
+    acknowledge(this.stream, {
+      KDS3: 'encrypted with the tables key on purpose instead of aws/kinesis: labels become table items under that key, and its key policy covers both',
+    })
+
+    this.logGroup = new logs.LogGroup(this, 'ApplierLogs', { retention: props.logRetention, encryptionKey: props.operationsKey, removalPolicy })
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.operationsKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    })
+    acknowledge(this.deadLetterQueue, {
+      SQS3: "this queue is itself the dead-letter destination (the labels event source mapping's on-failure destination, which nag does not see as a redrive target)",
+    })
+
+    const role = new iam.Role(this, 'ApplierRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${stackName}: the label applier Lambda`,
+    })
+    this.logGroup.grantWrite(role)
+    const environment: Record<string, string> = {}
+    for (const key of ['labels', 'decisions', 'entityState', 'rules', 'quarantine'] as const) environment[tableSchemas[key].envVar] = tables[key].tableName
+    this.applier = nodeFunction(this, 'Applier', {
+      description: `${stackName}: applies labels from the labels stream to label items and entity fraud counts`,
+      entry: labelApplierEntry,
+      serviceName: serviceNames.labelApplier,
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      role,
+      logGroup: this.logGroup,
+      environment,
+    })
+    // The calls it makes, no more: label items read in batches and put conditionally; decisions and
+    // the rule set read; entity state read in batches and put conditionally; bad records quarantined.
+    tables.grant(tables.labels, this.applier, 'BatchGetItem', 'PutItem')
+    tables.grant(tables.decisions, this.applier, 'BatchGetItem')
+    tables.grant(tables.entityState, this.applier, 'BatchGetItem', 'PutItem')
+    tables.grant(tables.rules, this.applier, 'GetItem', 'Query')
+    tables.grant(tables.quarantine, this.applier, 'PutItem')
+
+    this.applier.addEventSource(
+      new KinesisEventSource(this.stream, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: settings.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+        retryAttempts: settings.retryAttempts,
+        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+        // Per-shard high-water marks need one batch per shard at a time (lib/scoring.ts says why).
+        parallelizationFactor: 1,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.deadLetterQueue),
+      }),
+    )
+    acknowledge(grantsPolicyOf(role), {
+      ...keyGrantWildcards('tables key (labels stream and tables) and the operations key (dead-letter queue)'),
+      [`IAM5[Resource::${arnInFinding(tables.labels)}/index/*]`]: "the labels table's own secondary index (the pending labels), as CDK's table.grant names them: no other table's",
     })
   }
 }

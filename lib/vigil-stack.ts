@@ -58,11 +58,17 @@ export class VigilStack extends Stack {
       removalPolicy: config.removalPolicy,
     })
     this.tables = new Tables(this, 'Tables', { removalPolicy: config.removalPolicy })
-    this.labels = new LabelFeed(this, 'Labels', { removalPolicy: config.removalPolicy })
     this.scoring = new Scoring(this, 'Scoring', {
       stream: this.ingest.stream,
       tables: this.tables,
       settings: config.scoring,
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    })
+    this.labels = new LabelFeed(this, 'Labels', {
+      tables: this.tables,
+      settings: config.scoring,
+      operationsKey: this.scoring.operationsKey,
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
     })
@@ -118,6 +124,14 @@ export class VigilStack extends Stack {
     new CfnOutput(this, 'ScorerFunctionName', {
       description: 'The score Lambda on the stream',
       value: this.scoring.scorer.functionName,
+    })
+    new CfnOutput(this, 'LabelStreamName', {
+      description: 'Kinesis stream of labels (POST /labels writes to it); the label applier reads it',
+      value: this.labels.stream.streamName,
+    })
+    new CfnOutput(this, 'LabelDeadLetterQueueUrl', {
+      description: 'SQS queue where the labels event source mapping reports records it gave up on',
+      value: this.labels.deadLetterQueue.queueUrl,
     })
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'SQS queue where the event source mapping reports records it gave up on (shard and sequence numbers)',

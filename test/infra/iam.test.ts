@@ -199,11 +199,11 @@ describe('the dev template', () => {
 
 describe('roles', () => {
   const dev = templates.dev
-  const { scoring, escalation, caseApi } = dev.stack
+  const { scoring, escalation, caseApi, labels } = dev.stack
 
-  it('are exactly six: scorer, rules seeding, case tasks, case workflow, case API, token scopes trigger', () => {
+  it('are exactly seven: scorer, rules seeding, label applier, case tasks, case workflow, case API, token scopes trigger', () => {
     const roles = dev.ofType('AWS::IAM::Role').map(([id]) => id).sort()
-    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!, caseApi.tokenScopes.role!]
+    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), labels.applier.role!, escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!, caseApi.tokenScopes.role!]
     expect(roles).toEqual(expected.map((role) => dev.logicalId(role)).sort())
   })
 

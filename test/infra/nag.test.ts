@@ -81,6 +81,7 @@ describe('acknowledged findings', () => {
   const acknowledgments = acknowledgmentsIn(dev.app)
   const cases = dev.logicalId(dev.stack.tables.cases)
   const caseTasks = dev.logicalId(dev.stack.escalation.caseTasks)
+  const labels = dev.logicalId(dev.stack.tables.labels)
   const keyWildcards = ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]']
   const tracing = 'AwsSolutions-IAM5[Resource::*]'
 
@@ -91,6 +92,9 @@ describe('acknowledged findings', () => {
       ['Vigil-dev/Scoring/DeadLetterQueue', ['AwsSolutions-SQS3']],
       ['Vigil-dev/Scoring/ScorerRole/DefaultPolicy', [...keyWildcards, tracing]],
       ['Vigil-dev/Scoring/SeedRole/DefaultPolicy', keyWildcards],
+      ['Vigil-dev/Labels/Stream', ['AwsSolutions-KDS3']],
+      ['Vigil-dev/Labels/DeadLetterQueue', ['AwsSolutions-SQS3']],
+      ['Vigil-dev/Labels/ApplierRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${labels}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/Escalation/CaseTasksRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${cases}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/Escalation/CaseWorkflow/Role/DefaultPolicy', [`AwsSolutions-IAM5[Resource::<${caseTasks}.Arn>:*]`, tracing]],
       ['Vigil-dev/CaseApi/UserPool', ['AwsSolutions-COG8']],

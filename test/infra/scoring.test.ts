@@ -21,7 +21,10 @@ afterAll(() => {
 
 const dev = synth()
 const scoring = dev.stack.scoring
-const esm = () => dev.only('AWS::Lambda::EventSourceMapping')[1].Properties
+/** The scorer's mapping: the label applier has one too (lib/labels.ts), on its own stream. */
+const scorerMapping = (synthesized: ReturnType<typeof synth>) =>
+  synthesized.ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: synthesized.logicalId(synthesized.stack.scoring.scorer) }))[0]![1].Properties
+const esm = () => scorerMapping(dev)
 
 describe('event source mapping', () => {
   it('reads the stream from its oldest record into the scorer', () => {
@@ -81,13 +84,13 @@ describe('event source mapping', () => {
     ['CLI strings', { batchSize: '500', window: '5', retries: '2', age: '3600' }],
     ['JSON numbers', { batchSize: 500, window: 5, retries: 2, age: 3600 }],
   ])('follows context overrides given as %s', (_, given) => {
-    const { only, stack } = synth({
+    const synthesized = synth({
       [contextKeys.batchSize]: given.batchSize,
       [contextKeys.maxBatchingWindowSeconds]: given.window,
       [contextKeys.retryAttempts]: given.retries,
       [contextKeys.maxRecordAgeSeconds]: given.age,
     })
-    expect(only('AWS::Lambda::EventSourceMapping')[1].Properties).toMatchObject({
+    expect(scorerMapping(synthesized)).toMatchObject({
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
       MaximumRetryAttempts: 2,
@@ -97,18 +100,17 @@ describe('event source mapping', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       StartingPosition: 'TRIM_HORIZON',
     })
-    expect(stack.scoring.eventSourceMapping).toMatchObject({ batchSize: 500, retryAttempts: 2, maxRecordAgeSeconds: 3600, parallelizationFactor: 1 })
+    expect(synthesized.stack.scoring.eventSourceMapping).toMatchObject({ batchSize: 500, retryAttempts: 2, maxRecordAgeSeconds: 3600, parallelizationFactor: 1 })
   })
 
   it('accepts zero retries and no batching window', () => {
-    const props = synth({ [contextKeys.retryAttempts]: '0', [contextKeys.maxBatchingWindowSeconds]: '0' }).only('AWS::Lambda::EventSourceMapping')[1].Properties
+    const props = scorerMapping(synth({ [contextKeys.retryAttempts]: '0', [contextKeys.maxBatchingWindowSeconds]: '0' }))
     expect(props.MaximumRetryAttempts).toBe(0)
     expect(props.MaximumBatchingWindowInSeconds).toBe(0)
   })
 
   it('allows a record age up to a longer stream retention', () => {
-    const { only } = synth({ [contextKeys.retentionHours]: '168', [contextKeys.maxRecordAgeSeconds]: '604800' })
-    expect(only('AWS::Lambda::EventSourceMapping')[1].Properties.MaximumRecordAgeInSeconds).toBe(604_800)
+    expect(scorerMapping(synth({ [contextKeys.retentionHours]: '168', [contextKeys.maxRecordAgeSeconds]: '604800' })).MaximumRecordAgeInSeconds).toBe(604_800)
   })
 
   it.each([
@@ -184,8 +186,8 @@ describe('scorer function', () => {
 })
 
 describe('dead-letter queue', () => {
-  it('is encrypted with the operations key, keeps messages 14 days, and exists once', () => {
-    dev.template.resourceCountIs('AWS::SQS::Queue', 1)
+  it("is encrypted with the operations key, keeps messages 14 days, and exists once (and once for the label applier's mapping)", () => {
+    dev.template.resourceCountIs('AWS::SQS::Queue', 2)
     expect(dev.resource(scoring.deadLetterQueue).Properties).toMatchObject({
       KmsMasterKeyId: dev.arnOf(scoring.operationsKey),
       MessageRetentionPeriod: 14 * 24 * 3600,
@@ -193,8 +195,7 @@ describe('dead-letter queue', () => {
   })
 
   it('refuses every request that is not over TLS', () => {
-    const [, policy] = dev.only('AWS::SQS::QueuePolicy')
-    expect(policy.Properties.Queues).toEqual([{ Ref: dev.logicalId(scoring.deadLetterQueue) }])
+    const [, policy] = dev.ofType('AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: dev.logicalId(scoring.deadLetterQueue) }]))!
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',

@@ -73,8 +73,8 @@ describe('ingest stream', () => {
 })
 
 describe('tables', () => {
-  it('has exactly five tables and four KMS keys (stream, tables, tokenization secret, operations)', () => {
-    dev.template.resourceCountIs('AWS::DynamoDB::Table', 5)
+  it('has exactly six tables and four KMS keys (stream, tables, tokenization secret, operations)', () => {
+    dev.template.resourceCountIs('AWS::DynamoDB::Table', 6)
     dev.template.resourceCountIs('AWS::KMS::Key', 4)
   })
 
@@ -140,7 +140,7 @@ describe('tables', () => {
 describe('stages', () => {
   // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
   const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::Cognito::UserPool']
-  const statefulCount = 20 // log groups: one more for the user pool's token scopes trigger
+  const statefulCount = 24 // log groups: one more for the user pool's token scopes trigger; the labels stream, table, queue and applier logs
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 
@@ -173,6 +173,9 @@ describe('stages', () => {
       RulesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.rules) } }),
       QuarantineTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.quarantine) } }),
       CasesTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.cases) } }),
+      LabelsTableName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.tables.labels) } }),
+      LabelStreamName: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.labels.stream) } }),
+      LabelDeadLetterQueueUrl: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.labels.deadLetterQueue) } }),
       CaseApiUrl: expect.objectContaining({ Value: expect.anything() }),
       UserPoolId: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.caseApi.userPool) } }),
       UserPoolClientId: expect.objectContaining({ Value: { Ref: dev.logicalId(dev.stack.caseApi.userPoolClient) } }),

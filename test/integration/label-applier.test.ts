@@ -107,7 +107,11 @@ describe('label applier on Kinesis and DynamoDB (kinesalite, dynalite, real SDK 
 
     // The same history and labels through the pure core, in memory.
     const truth = new MemoryScorer(compiled(labelFedRules as never), { labels: true })
-    for (const line of lines) truth.score(parseTransactionJson(line, testKey).value as never, fixedNow.toISOString())
+    for (const line of lines) {
+      const parsed = parseTransactionJson(line, testKey)
+      if (!parsed.ok) throw new Error(parsed.error.code)
+      truth.score(parsed.value, fixedNow.toISOString())
+    }
     for (const l of labels) truth.label(l)
     const stored = await fixture.entityStates()
     for (const kind of entityKinds) for (const [id, state] of truth.states[kind]) expect(stored.get(`${kind}#${id}`)).toEqual(state)
