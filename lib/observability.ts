@@ -33,6 +33,9 @@ export const alarmNames = [
   'SlaBreaches',
   'BlockRateAnomaly',
   'RuleSetActivated',
+  'LabelBacklog',
+  'LabelApplierErrors',
+  'LabelDeadLetterQueueNotEmpty',
 ] as const
 export type AlarmName = (typeof alarmNames)[number]
 
@@ -43,6 +46,9 @@ export interface ObservabilityProps {
   readonly stream: kinesis.IStream
   readonly scorer: lambda.IFunction
   readonly deadLetterQueue: sqs.IQueue
+  /** The label applier and its on-failure queue (lib/labels.ts). */
+  readonly labelApplier: lambda.IFunction
+  readonly labelDeadLetterQueue: sqs.IQueue
   readonly stateMachine: sfn.IStateMachine
   /** The supervisors' topic: the workflow publishes to it once per escalated case. */
   readonly escalationTopic: sns.ITopic
@@ -158,6 +164,32 @@ export class Observability extends Construct {
 
     this.alarms = {
       // Sustained lag: 5 minutes in a row, so one slow batch does not page.
+      // Labels: the same lag bound as transactions; a label late by minutes only delays what features learn.
+      LabelBacklog: alarm('LabelBacklog', {
+        alarmDescription: `The label applier is more than ${thresholds.iteratorAgeSeconds} s behind the labels stream for 5 minutes: features learn late; look for errors or a stuck batch`,
+        metric: props.labelApplier.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        threshold: thresholds.iteratorAgeSeconds * 1000,
+        comparisonOperator: above,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: notBreaching,
+      }),
+      LabelApplierErrors: alarm('LabelApplierErrors', {
+        alarmDescription: 'The label applier failed invocations (batches are retried, bisected, then sent to the labels dead-letter queue)',
+        metric: props.labelApplier.metricErrors(sum),
+        threshold: thresholds.scorerErrors,
+        comparisonOperator: above,
+        evaluationPeriods: 1,
+        treatMissingData: notBreaching,
+      }),
+      LabelDeadLetterQueueNotEmpty: alarm('LabelDeadLetterQueueNotEmpty', {
+        alarmDescription: 'Label records were given up on: the labels dead-letter queue holds their shard and sequence numbers; re-send those labels (re-sending is idempotent)',
+        metric: props.labelDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: above,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
       IteratorAge: alarm('IteratorAge', {
         alarmDescription: `The scorer is more than ${thresholds.iteratorAgeSeconds} s behind the stream for 5 minutes: scale shards or memory, or look for a stuck batch (errors, retries)`,
         metric: iteratorAge,

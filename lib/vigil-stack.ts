@@ -96,6 +96,8 @@ export class VigilStack extends Stack {
       stream: this.ingest.stream,
       scorer: this.scoring.scorer,
       deadLetterQueue: this.scoring.deadLetterQueue,
+      labelApplier: this.labels.applier,
+      labelDeadLetterQueue: this.labels.deadLetterQueue,
       stateMachine: this.escalation.stateMachine,
       escalationTopic: this.escalation.topic,
       api: this.caseApi.api,
