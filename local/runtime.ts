@@ -29,6 +29,8 @@ import { caseApiDependencies } from '../functions/case-api/dependencies.ts'
 import { caseApiRoutes } from '../functions/case-api/routes.ts'
 import { compileRuleSet } from '../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
+import { labelApplierHandler } from '../functions/apply-labels/applier-handler.ts'
+import { labelApplierDependencies } from '../functions/apply-labels/dependencies.ts'
 import { caseTaskHandler } from '../functions/escalation/case-task-handler.ts'
 import { caseTaskDependencies } from '../functions/escalation/dependencies.ts'
 import { caseEventRecorder } from '../functions/escalation/metrics.ts'
@@ -79,7 +81,7 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly endpoints: { readonly api: string; readonly dynamodb: string; readonly kinesis: string; readonly stepFunctions: string }
-  readonly names: { readonly stream: string; readonly tables: Readonly<Record<TableKey, string>>; readonly stateMachineArn: string; readonly shards: readonly string[] }
+  readonly names: { readonly stream: string; readonly labelStream: string; readonly tables: Readonly<Record<TableKey, string>>; readonly stateMachineArn: string; readonly shards: readonly string[] }
   /** The tables' definitions as read from the synthesized template. */
   readonly tables: Readonly<Record<TableKey, TableDefinition>>
   /** An analyst dev token for the API. */
@@ -131,6 +133,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     })
     await Promise.all(Object.values(app.tables).map((table) => createTable(dynamo, table)))
     const streamArn = await createStream(kinesis, app.stream.localName, app.stream.localShardCount)
+    const labelStreamArn = await createStream(kinesis, app.labelStream.localName, app.labelStream.localShardCount)
     await seedRules(dynamo, app.tables.rules.localName, options.rulesPath ?? new URL('../rules/default.json', import.meta.url).pathname)
     const tokenizationKey = await localTokenizationKey(options.dataDir)
 
@@ -205,6 +208,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const scorerDeps = scorerAdapters(scorerConfig, scorerTelemetry.logger, { dynamo, sfn })
     const scorer = invokeLocally(scorerHandler(scorerDeps, scorerTelemetry, tokenizationKeyMiddleware({ VIGIL_TOKENIZATION_KEY: tokenizationKey })), serviceNames.scorer)
 
+    // The label applier, likewise.
+    const applierTelemetry = createTelemetry(serviceNames.labelApplier)
+    const applierDeps = labelApplierDependencies(app.environment(app.logicalIds.labelApplier, stateMachineArn), applierTelemetry.logger, { dynamo })
+    const applier = invokeLocally(labelApplierHandler(applierDeps, applierTelemetry), serviceNames.labelApplier)
+
     // 5. The analyst API.
     const signingKey = await devSigningKey({ dataDir: stateDir })
     const api = caseApiDependencies(app.environment(app.logicalIds.caseApi, stateMachineArn), { dynamo, workflow: new StepFunctionsWorkflow(sfn), now })
@@ -237,6 +245,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
       return response
     }
+    const deadLetter = (stream: string) => (letter: DeadLetter) => {
+      stats.deadLetters++
+      if (deadLetters.length < 10_000) deadLetters.push(letter)
+      log(`dead letter (${stream}): ${letter.shardId} ${letter.sequenceNumber} (${letter.reason} after ${letter.attempts} retries${letter.lastError ? `: ${letter.lastError}` : ''}) → ${deadLetterFile}`)
+      deadLetterWrites = deadLetterWrites.then(() => appendFile(deadLetterFile, `${JSON.stringify({ stream, ...letter })}\n`)).catch(() => {})
+    }
     const eventSource = await startEventSource({
       client: kinesis,
       streamName: app.stream.localName,
@@ -252,15 +266,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           throw error
         }
       },
-      onDeadLetter: (letter) => {
-        stats.deadLetters++
-        if (deadLetters.length < 10_000) deadLetters.push(letter)
-        log(`dead letter: ${letter.shardId} ${letter.sequenceNumber} (${letter.reason} after ${letter.attempts} retries${letter.lastError ? `: ${letter.lastError}` : ''}) → ${deadLetterFile}`)
-        deadLetterWrites = deadLetterWrites.then(() => appendFile(deadLetterFile, `${JSON.stringify(letter)}\n`)).catch(() => {})
+      onDeadLetter: deadLetter(app.stream.localName),
+    })
+    const labelSource = await startEventSource({
+      client: kinesis,
+      streamName: app.labelStream.localName,
+      streamArn: labelStreamArn,
+      region: localRegion,
+      settings: app.labelEventSourceMapping,
+      invoke: async (event) => {
+        try {
+          const response = await applier(event)
+          const failed = response.batchItemFailures[0]?.itemIdentifier
+          if (failed !== undefined) {
+            stats.failedInvocations++
+            log(`label applier: batch of ${event.Records.length} labels unfinished from ${failed}`)
+          }
+          return response
+        } catch (error) {
+          stats.failedInvocations++
+          log(`label applier: invocation failed (${event.Records.length} labels): ${(error as Error).message}`)
+          throw error
+        }
       },
+      onDeadLetter: deadLetter(app.labelStream.localName),
     })
     cleanup.push(async () => {
-      await eventSource.stop()
+      await Promise.all([eventSource.stop(), labelSource.stop()])
       await deadLetterWrites
     })
 
@@ -309,7 +341,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     )
     const readyLine =
       `ready: api ${endpoints.api} · dynamodb ${endpoints.dynamodb} · kinesis ${endpoints.kinesis} · stepfunctions ${endpoints.stepFunctions} · ` +
-      `stream ${app.stream.localName} (${streamNote}) · tables ${Object.values(tables).join(', ')} · ` +
+      `stream ${app.stream.localName} (${streamNote}) · labels stream ${app.labelStream.localName} · tables ${Object.values(tables).join(', ')} · ` +
       `state machine ${stateMachineArn} · dead letters ${deadLetterFile} · handler logs ${lambdaLogFile} · ` +
       `analyst token (12 h): ${token}`
     log(readyLine)
@@ -317,7 +349,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let stopping: Promise<void> | undefined
     return {
       endpoints,
-      names: { stream: app.stream.localName, tables, stateMachineArn, shards: eventSource.shardIds },
+      names: { stream: app.stream.localName, labelStream: app.labelStream.localName, tables, stateMachineArn, shards: eventSource.shardIds },
       tables: app.tables,
       token,
       readyLine,

@@ -28,6 +28,7 @@ export const localNames = {
     labels: 'vigil-labels',
   } satisfies Record<TableKey, string>,
   stream: 'vigil-transactions',
+  labelStream: 'vigil-labels',
   stateMachine: 'vigil-case-workflow',
 } as const
 
@@ -68,12 +69,15 @@ export interface SynthesizedApp {
   readonly tables: Record<TableKey, TableDefinition>
   readonly stream: StreamDefinition
   readonly eventSourceMapping: EventSourceMappingSettings
-  readonly logicalIds: { readonly scorer: string; readonly caseTasks: string; readonly caseApi: string; readonly stateMachine: string }
+  /** The labels stream and the label applier's mapping on it (lib/labels.ts). */
+  readonly labelStream: StreamDefinition
+  readonly labelEventSourceMapping: EventSourceMappingSettings
+  readonly logicalIds: { readonly scorer: string; readonly labelApplier: string; readonly caseTasks: string; readonly caseApi: string; readonly stateMachine: string }
   /** The case workflow's definition, table references resolved to the local names. */
   definition(): AslDefinition
   /**
-   * A function's environment from the template: table references become local names, the state
-   * machine's its local ARN; values that only make sense in AWS (a secret's ARN) are dropped.
+   * A function's environment from the template: table and stream references become local names,
+   * the state machine's its local ARN; values that only make sense in AWS (a secret's ARN) are dropped.
    */
   environment(functionLogicalId: string, stateMachineArn: string): Record<string, string>
 }
@@ -109,35 +113,37 @@ export function synthesizeApp(): SynthesizedApp {
     tableByLogicalId.set(id, localName)
   }
 
-  const streamId = logicalId(stack.ingest.stream)
-  const streamProps = resource(streamId, 'AWS::Kinesis::Stream')
-  const mode = streamProps.StreamModeDetails?.StreamMode === 'ON_DEMAND' ? 'ON_DEMAND' : 'PROVISIONED'
-  const stream: StreamDefinition = {
-    logicalId: streamId,
-    localName: localNames.stream,
-    mode,
-    localShardCount: mode === 'ON_DEMAND' ? onDemandLocalShards : Number(streamProps.ShardCount ?? 1),
+  const streamOf = (construct: typeof stack.ingest.stream, localName: string): StreamDefinition => {
+    const id = logicalId(construct)
+    const props = resource(id, 'AWS::Kinesis::Stream')
+    const mode = props.StreamModeDetails?.StreamMode === 'ON_DEMAND' ? 'ON_DEMAND' : 'PROVISIONED'
+    return { logicalId: id, localName, mode, localShardCount: mode === 'ON_DEMAND' ? onDemandLocalShards : Number(props.ShardCount ?? 1) }
   }
-
-  const mappings = Object.values(template.Resources).filter(
-    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties?.EventSourceArn).includes(streamId),
-  )
-  if (mappings.length !== 1) throw new Error(`synthesized template: expected one event source mapping on the stream, found ${mappings.length}`)
-  const m = mappings[0]!.Properties ?? {}
-  // CloudFormation's defaults where a property is absent (Lambda's documented defaults for Kinesis).
-  const eventSourceMapping: EventSourceMappingSettings = {
-    BatchSize: m.BatchSize ?? 100,
-    MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
-    MaximumRetryAttempts: m.MaximumRetryAttempts ?? -1,
-    MaximumRecordAgeInSeconds: m.MaximumRecordAgeInSeconds ?? -1,
-    BisectBatchOnFunctionError: m.BisectBatchOnFunctionError ?? false,
-    ReportBatchItemFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-    ParallelizationFactor: m.ParallelizationFactor ?? 1,
-    StartingPosition: m.StartingPosition ?? 'LATEST',
+  const mappingOn = (stream: StreamDefinition): EventSourceMappingSettings => {
+    const mappings = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties?.EventSourceArn).includes(stream.logicalId),
+    )
+    if (mappings.length !== 1) throw new Error(`synthesized template: expected one event source mapping on ${stream.logicalId}, found ${mappings.length}`)
+    const m = mappings[0]!.Properties ?? {}
+    // CloudFormation's defaults where a property is absent (Lambda's documented defaults for Kinesis).
+    return {
+      BatchSize: m.BatchSize ?? 100,
+      MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds ?? 0,
+      MaximumRetryAttempts: m.MaximumRetryAttempts ?? -1,
+      MaximumRecordAgeInSeconds: m.MaximumRecordAgeInSeconds ?? -1,
+      BisectBatchOnFunctionError: m.BisectBatchOnFunctionError ?? false,
+      ReportBatchItemFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+      ParallelizationFactor: m.ParallelizationFactor ?? 1,
+      StartingPosition: m.StartingPosition ?? 'LATEST',
+    }
   }
+  const stream = streamOf(stack.ingest.stream, localNames.stream)
+  const labelStream = streamOf(stack.labels.stream, localNames.labelStream)
+  const streamByLogicalId = new Map([stream, labelStream].map((s) => [s.logicalId, s.localName]))
 
   const logicalIds = {
     scorer: logicalId(stack.scoring.scorer),
+    labelApplier: logicalId(stack.labels.applier),
     caseTasks: logicalId(stack.escalation.caseTasks),
     caseApi: logicalId(stack.caseApi.handler),
     stateMachine: logicalId(stack.escalation.stateMachine),
@@ -148,7 +154,9 @@ export function synthesizeApp(): SynthesizedApp {
     template,
     tables,
     stream,
-    eventSourceMapping,
+    eventSourceMapping: mappingOn(stream),
+    labelStream,
+    labelEventSourceMapping: mappingOn(labelStream),
     logicalIds,
     definition: () =>
       definitionFromTemplate(template, logicalIds.stateMachine, {
@@ -162,6 +170,7 @@ export function synthesizeApp(): SynthesizedApp {
         else if (value && typeof value === 'object' && 'Ref' in value) {
           const ref = String((value as { Ref: unknown }).Ref)
           if (tableByLogicalId.has(ref)) env[name] = tableByLogicalId.get(ref)!
+          else if (streamByLogicalId.has(ref)) env[name] = streamByLogicalId.get(ref)!
           else if (ref === logicalIds.stateMachine) env[name] = stateMachineArn
           // Anything else (the tokenization secret's ARN) has no local counterpart: left out.
         }

@@ -118,6 +118,33 @@ describe('the local runtime', () => {
     expect((await api(`/transactions/${id}/decision`, 'not-a-token')).status).toBe(401)
   })
 
+  it('applies a label put on the labels stream to the label table, once, and keeps one for an unscored transaction waiting', async () => {
+    const id = `tx-labeled-${Date.now()}`
+    await put([{ data: JSON.stringify(wireExample({ transactionId: id, occurredAt: new Date().toISOString() })), key: 'card-l' }])
+    await eventually('the decision', async () => ((await api(`/transactions/${id}/decision`)).status === 200 ? true : undefined))
+    const label = { transactionId: id, fraud: true, reportedAt: new Date().toISOString(), source: 'chargeback' }
+    const early = { transactionId: `${id}-not-yet`, fraud: true, reportedAt: new Date().toISOString(), source: 'issuer' }
+    const out = await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: runtime.names.labelStream,
+        Records: [label, label, early].map((l) => ({ Data: Buffer.from(JSON.stringify(l)), PartitionKey: l.transactionId })),
+      }),
+    )
+    expect(out.FailedRecordCount ?? 0).toBe(0)
+    const item = await eventually('the label item', async () => {
+      const { Item } = await dynamo.send(new GetItemCommand({ TableName: runtime.names.tables.labels, Key: { transactionId: { S: id } } }))
+      return Item
+    })
+    expect(JSON.parse(item.standing!.S!)).toEqual(label)
+    expect(JSON.parse(item.applied!.S!).map((a: { outcome: string }) => a.outcome)).toEqual(['accepted', 'duplicate'])
+    const waiting = await eventually('the waiting label', async () => {
+      const { Item } = await dynamo.send(new GetItemCommand({ TableName: runtime.names.tables.labels, Key: { transactionId: { S: early.transactionId } } }))
+      return Item
+    })
+    expect(waiting.pending?.S).toBe('pending')
+    expect(JSON.parse(waiting.waiting!.S!)).toEqual([early])
+  })
+
   it('blocks a card-testing burst and opens a case, seen in GET /cases', async () => {
     const pan = withLuhnDigit(`5${String(Date.now()).slice(-14)}`)
     const base = Date.now() - 4 * 60_000
