@@ -34,7 +34,7 @@ describe('vigil validate-rules', () => {
   it('accepts the default rule set and says what is in it', async () => {
     const { code, stdout } = await vigil('validate-rules', 'rules/default.json')
     expect(code).toBe(0)
-    expect(stdout).toMatch(/valid rule set version 1: 12 rules \(1 shadow\), 10 features, 5 lists/)
+    expect(stdout).toMatch(/valid rule set version 1: 18 rules \(1 shadow\), 15 features, 5 lists/)
   })
 
   it('rejects a broken rule with its id, line and column, and exits 1', async () => {

@@ -95,7 +95,7 @@ describe('label-fed default rules', () => {
   describe('merchant-fraud-month', () => {
     // Ten quiet days of 10 transactions, one fraud on three of them: a rate too low for the week and day rules.
     const month = (frauds: number) => merchantTraffic('m-leak', 0, 10, 10, (d, k) => k === 0 && d < frauds * 3 && d % 3 === 0)
-    it('fires on three confirmed frauds at the merchant in its labelled month', () => {
+    it('fires on three confirmed frauds at the merchant in its latest labelled four weeks', () => {
       const fired = lastFired([...month(3), shopper(20 * day, 'm-leak')])
       expect(fired).toContain('merchant-fraud-month')
       expect(fired).not.toContain('merchant-fraud-week')
