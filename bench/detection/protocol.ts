@@ -6,7 +6,7 @@
  * Vigil's score is a sum of fired rule scores: most cards share a handful of values, so an order
  * among equal scores is arbitrary, and any single one would flatter or sink the figures by luck.
  * Every metric here is the EXPECTATION under uniformly random tie-breaking (each day's order among
- * equal scores uniformly random, independently), computed exactly, not sampled:
+ * equal scores uniformly random, independently), computed exactly, not sampled (one exception, below):
  *   - AUC ROC counts a tied fraud/genuine pair as half (what sklearn's roc_auc_score does too);
  *   - average precision takes each fraud's expected precision at its rank (sklearn's steps over a
  *     tied block instead, `stepwise` below, which is not an expectation);
