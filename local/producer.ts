@@ -30,11 +30,15 @@ export interface ProducerOptions {
   /** The producer's PAN tokenization key (a plain key or a keyring), so the partition key is the card token the scorer derives. */
   readonly tokenizationKey: string
   readonly onPut: (count: number) => void
+  /** The events of each batch once put, e.g. for the chargeback feed (local/chargebacks.ts). */
+  readonly onPutEvents?: (events: readonly TrafficEvent[]) => void
   readonly onError: (error: unknown) => void
   readonly tickMs?: number
 }
 
 export interface Producer {
+  /** The demo's event time now. */
+  eventClock(): number
   stop(): Promise<void>
 }
 
@@ -94,6 +98,7 @@ export function startProducer(options: ProducerOptions): Producer {
         entries = failed
       }
     }
+    options.onPutEvents?.(batch)
   }
 
   const timer = setInterval(() => {
@@ -104,6 +109,7 @@ export function startProducer(options: ProducerOptions): Producer {
   }, options.tickMs ?? 100)
 
   return {
+    eventClock: () => eventClock(started, speed, Date.now()),
     stop: async () => {
       stopped = true
       clearInterval(timer)

@@ -45,6 +45,7 @@ import { createStream, startEmulators } from './emulators.ts'
 import { parseEmfLine } from './emf.ts'
 import { startEventSource, type DeadLetter } from './event-source.ts'
 import { captureLambdaOutput, type LineSink } from './lambda-output.ts'
+import { startChargebackFeed } from './chargebacks.ts'
 import { startProducer } from './producer.ts'
 import { dynamoDbServiceHandlers, LocalStateMachine, serveStepFunctions } from './state-machine.ts'
 import { formatSummary, StatsCollector, type RuntimeStats } from './summary.ts'
@@ -69,6 +70,8 @@ export interface LocalRuntimeOptions {
   readonly seed?: number
   /** Mean generated transactions per second (default 20). */
   readonly rate?: number
+  /** Wall-clock delay of the demo's chargebacks after their frauds; default 20 s. */
+  readonly chargebackDelayMs?: number
   /** Real seconds per second of the workflow's durations (SLA timeouts); default 1. */
   readonly timeScale?: number
   /** Summary every this many ms (default 5000); 0: none. */
@@ -301,16 +304,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const rate = options.rate ?? 20
     const seed = options.seed ?? 42
     if (trafficOn) {
-      const producer = startProducer({
+      // Chargebacks for the traffic's frauds, on the labels stream a little later (local/chargebacks.ts).
+      let producer: ReturnType<typeof startProducer> | undefined
+      const chargebacks = startChargebackFeed({
+        client: kinesis,
+        streamName: app.labelStream.localName,
+        delayMs: options.chargebackDelayMs ?? 20_000,
+        eventClock: () => producer?.eventClock() ?? Date.now(),
+        onSent: (count) => (stats.chargebacks += count),
+        onError: (error) => log(`chargebacks: PutRecords failed: ${(error as Error).message}`),
+      })
+      producer = startProducer({
         client: kinesis,
         streamName: app.stream.localName,
         seed,
         ratePerSecond: rate,
         tokenizationKey,
         onPut: (count) => (stats.produced += count),
+        onPutEvents: (events) => chargebacks.put(events),
         onError: (error) => log(`traffic: PutRecords failed: ${(error as Error).message}`),
       })
-      cleanup.push(() => producer.stop())
+      cleanup.push(() => chargebacks.stop())
+      cleanup.push(() => producer!.stop())
     }
 
     // 8. The summary.

@@ -25,6 +25,10 @@ export interface CaseFigures {
 export interface RuntimeStats {
   /** Records put by the traffic generator. */
   readonly produced: number
+  /** Chargeback labels the demo feed sent for the traffic's frauds (local/chargebacks.ts). */
+  readonly chargebacks: number
+  /** Labels the applier resolved, by outcome (its EMF Labels_<outcome>). */
+  readonly labels: Readonly<Record<'accepted' | 'duplicate' | 'superseded' | 'pending', number>>
   /** Records the scorer finished: decided, redelivered, skipped as duplicates or quarantined. */
   readonly ingested: number
   readonly decided: Readonly<Record<Outcome, number>>
@@ -71,6 +75,7 @@ const sum = (values: readonly number[]) => values.reduce((total, value) => total
 
 export class StatsCollector {
   produced = 0
+  chargebacks = 0
   deadLetters = 0
   failedInvocations = 0
   /** Totals by metric name, and by `name dimension=value` for the dimensions the summary splits on. */
@@ -105,6 +110,8 @@ export class StatsCollector {
     const decided = { approve: total('Decisions_approve'), review: total('Decisions_review'), block: total('Decisions_block') }
     return {
       produced: this.produced,
+      chargebacks: this.chargebacks,
+      labels: { accepted: total('Labels_accepted'), duplicate: total('Labels_duplicate'), superseded: total('Labels_superseded'), pending: total('Labels_pending') },
       ingested: decided.approve + decided.review + decided.block + total('Redelivered') + total('DuplicatesSkipped') + total('Quarantined'),
       decided,
       quarantined: total('Quarantined'),
@@ -154,6 +161,7 @@ export function formatSummary(stats: RuntimeStats, at: Date, rate?: number): str
     `dead letters ${n(stats.deadLetters)}`,
     `cases opened ${n(stats.cases.opened)} escalated ${n(stats.cases.escalated)} closed ${n(closed.fraud + closed.legitimate + closed.expired)} ` +
       `(fraud ${n(closed.fraud)} legitimate ${n(closed.legitimate)} expired ${n(closed.expired)}) · SLA breaches ${n(stats.cases.slaBreaches)}`,
+    `labels ${n(stats.labels.accepted)} applied (${n(stats.labels.duplicate)} duplicate, ${n(stats.labels.pending)} waiting; ${n(stats.chargebacks)} chargebacks sent)`,
     `top rules ${rules.length > 0 ? rules.join(', ') : '–'}`,
     `event→decision p50 ${seconds(stats.eventTimeToDecisionMs.p50)} p99 ${seconds(stats.eventTimeToDecisionMs.p99)}`,
     `lag p50 ${seconds(stats.lagMs.p50)} p99 ${seconds(stats.lagMs.p99)}`,

@@ -6,6 +6,7 @@ import { caseEventRecorder } from '../../../functions/escalation/metrics.ts'
 import { recordBatchMetrics } from '../../../functions/score/metrics.ts'
 import { metricSamples, parseEmfLine } from '../../../local/emf.ts'
 import { formatSummary, StatsCollector } from '../../../local/summary.ts'
+import { recordLabelBatchMetrics } from '../../../functions/apply-labels/metrics.ts'
 import { emptyBatchOutcome, type BatchOutcome } from '../../../functions/score/process-batch.ts'
 
 afterEach(() => vi.restoreAllMocks())
@@ -68,6 +69,7 @@ describe('the summary', () => {
       outcome({ decided: [decision('approve', ['velocity-10m'])], ruleHits: new Map([['velocity-10m', 1]]), eventTimeToDecisionMs: [400], redelivered: 2 }),
     ]
     const cases = new Metrics({ namespace: 'Vigil', serviceName: 'vigil-cases' })
+    const labels = new Metrics({ namespace: 'Vigil', serviceName: 'vigil-label-applier' })
     const record = caseEventRecorder(cases, new Logger({ logLevel: 'SILENT' }))
     const lines = [
       ...batches.flatMap((batch) => linesOf(() => (recordBatchMetrics(scorer, 5, batch), scorer.publishStoredMetrics()))),
@@ -78,6 +80,11 @@ describe('the summary', () => {
         record({ kind: 'closed', outcome: 'expired' })
         record({ kind: 'closed', outcome: 'fraud' })
         cases.publishStoredMetrics()
+      }),
+      ...linesOf(() => {
+        const outcomes = { accepted: 2, duplicate: 1, superseded: 0, pending: 1 }
+        recordLabelBatchMetrics(labels, 5, { outcomes, quarantined: 1, entityWrites: 4, conflicts: 0, firstUnfinished: undefined, errors: [] })
+        labels.publishStoredMetrics()
       }),
       '{"level":"INFO","message":"case opened"}',
     ]
@@ -103,7 +110,7 @@ describe('the summary', () => {
     })
     const line = formatSummary(snapshot, new Date(2026, 10, 24, 12, 0, 5), 1.5)
     expect(line).toContain('12:00:05  ingested 9 (1.5/s) · decided 4: approve 2 review 1 block 1 · quarantined 2 (invalid_json 1, invalid_transaction 1)')
-    expect(line).toContain('cases opened 2 escalated 1 closed 2 (fraud 1 legitimate 0 expired 1) · SLA breaches 2 · top rules velocity-10m 3, card-testing 1')
+    expect(line).toContain('cases opened 2 escalated 1 closed 2 (fraud 1 legitimate 0 expired 1) · SLA breaches 2 · labels 2 applied (1 duplicate, 1 waiting; 0 chargebacks sent) · top rules velocity-10m 3, card-testing 1')
     expect(line).toContain('event→decision p50 0.20 s p99 0.40 s')
   })
 
