@@ -16,21 +16,24 @@ import { checkRuleSetCost } from '../rule-budget/budget.ts'
 import { claimCase, decideCase, noteCase, type CaseCommandDeps, type CaseCommandError, type WorkflowPort } from './case-commands.ts'
 import { decodeCursor, encodeCursor, type CaseListFilter } from './cursor.ts'
 import { checkBodySize, json, problem, readJsonBody, validate, type ApiResponse } from './http.ts'
-import { callerOf, hasRole, type Claims } from './identity.ts'
+import { callerOf, hasRole, type Claims, type Principal, type UserPrincipal } from './identity.ts'
+import { takeLabels, type LabelPorts } from './label-intake.ts'
 import { openApiDocument, operations } from './openapi.ts'
 import { approveActivation, requestActivation, type Activation, type ActivationError, type RuleActivationDeps } from './rule-activation.ts'
-import { caseApiRoutes, defaultMaxBodyBytes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
-import { openStatuses, type ApiIssue, type listCasesQuerySchema, type ruleStatsQuerySchema } from './schemas.ts'
+import { caseApiRoutes, defaultMaxBodyBytes, type CaseApiOperation, type CaseApiRoute, type ClientOperation } from './routes.ts'
+import { labelsEnvelopeSchema, openStatuses, type ApiIssue, type listCasesQuerySchema, type ruleStatsQuerySchema } from './schemas.ts'
 
 export interface CaseApiDeps {
   cases: Pick<DynamoCaseStore, 'get' | 'update'>
   queue: Pick<DynamoCaseQueries, 'list'>
-  decisions: Pick<DynamoDecisionQueries, 'get'>
+  decisions: Pick<DynamoDecisionQueries, 'get' | 'decided'>
   rules: Pick<
     DynamoRuleAdmin,
     'activeVersion' | 'versions' | 'body' | 'stored' | 'create' | 'activate' | 'ruleCounts' | 'activationRequest' | 'activationRequests' | 'requestActivation' | 'takeActivationRequest' | 'appendAudit' | 'audit'
   >
   workflow: WorkflowPort
+  /** POST /labels: absent where the labels table and stream are not configured (503). */
+  labels?: LabelPorts
   /** Epoch ms. */
   now: () => number
   /** Unexpected failures (a 500, or a verdict recorded whose workflow could not be resumed). */
@@ -43,13 +46,16 @@ export type CaseApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer
 
 interface Request {
   event: CaseApiEvent
-  actor: { username: string; role: 'analyst' | 'supervisor' }
+  actor: UserPrincipal['actor']
   path: Record<string, unknown>
   query: Record<string, unknown>
   body: unknown
 }
 
 type Handler = (request: Request, deps: CaseApiDeps) => Promise<ApiResponse>
+
+/** A route a machine client may call too: its handler gets the principal, user or client. */
+type ClientRouteHandler = (request: Omit<Request, 'actor'> & { principal: Principal }, deps: CaseApiDeps) => Promise<ApiResponse>
 
 // ---------------------------------------------------------------------------------------------
 // Routing
@@ -125,7 +131,9 @@ async function dispatch(event: CaseApiEvent, deps: CaseApiDeps): Promise<ApiResp
   if (!caller.ok) {
     return caller.status === 401 ? problem('unauthenticated', caller.detail, { headers: { 'www-authenticate': 'Bearer' } }) : problem('forbidden', caller.detail)
   }
-  if (!hasRole(caller.actor.role, route.role)) return problem('forbidden', `${route.method} ${route.path} needs the ${route.role} role`)
+  if (caller.kind === 'client') {
+    if (route.clientScope === undefined || !caller.scopes.includes(route.clientScope)) return problem('forbidden', `a machine client may not call ${route.method} ${route.path}`)
+  } else if (!hasRole(caller.actor.role, route.role)) return problem('forbidden', `${route.method} ${route.path} needs the ${route.role} role`)
 
   const spec = operations[route.operationId]
   const maxBytes = route.maxBodyBytes ?? defaultMaxBodyBytes
@@ -145,8 +153,10 @@ async function dispatch(event: CaseApiEvent, deps: CaseApiDeps): Promise<ApiResp
     if (!read.ok) return read.response
     body = read.value
   }
-  const request: Request = { event, actor: caller.actor, path, query: query.value as Record<string, unknown>, body }
-  return handlers[route.operationId](request, deps)
+  const request = { event, path, query: query.value as Record<string, unknown>, body }
+  if (isClientOperation(route.operationId)) return clientRouteHandlers[route.operationId]({ ...request, principal: caller }, deps)
+  // Only a client route admits a client (checked above).
+  return handlers[route.operationId]({ ...request, actor: (caller as UserPrincipal).actor }, deps)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,7 +363,27 @@ const ruleStats: Handler = async (request, deps) => {
   })
 }
 
-const handlers: Record<CaseApiOperation, Handler> = {
+// ---------------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------------
+
+const postLabels: ClientRouteHandler = async (request, deps) => {
+  const envelope = validate(labelsEnvelopeSchema, request.body, 'labels')
+  if (!envelope.ok) return envelope.response
+  if (!deps.labels) return problem('unavailable', 'labels are not configured here (the labels table and stream)')
+  const answer = await takeLabels({ ...deps.labels, decisions: deps.decisions, now: deps.now }, envelope.value.labels)
+  if (answer.counts.failed > 0) {
+    const codes = [...new Set(answer.items.flatMap((item) => (item.status === 'failed' ? (item.issues ?? []).map((issue) => issue.message) : [])))]
+    deps.onError?.(new Error(`labels stream refused ${answer.counts.failed} label(s): ${codes.join('; ')}`), { operation: 'send-labels', requestId: request.event.requestContext?.requestId })
+  }
+  return json(200, answer)
+}
+
+const clientRouteHandlers: Record<ClientOperation, ClientRouteHandler> = { postLabels }
+
+const isClientOperation = (operation: CaseApiOperation): operation is ClientOperation => operation in clientRouteHandlers
+
+const handlers: Record<Exclude<CaseApiOperation, ClientOperation>, Handler> = {
   listCases,
   getCase,
   claimCase: claim,

@@ -1,34 +1,54 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import * as z from 'zod'
 import { tableSchemas } from '../../lib/table-schema.ts'
 import { DynamoCaseQueries } from '../aws/case-queries.ts'
 import { DynamoDecisionQueries } from '../aws/decision-queries.ts'
+import { DynamoLabelItemStore } from '../aws/label-item-store.ts'
+import { KinesisLabelStream } from '../aws/label-stream.ts'
 import { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import { DynamoCaseStore } from '../aws/case-store.ts'
 import { dynamoDbClient } from '../aws/clients.ts'
+import { createKinesisClient } from '../aws/kinesis-client.ts'
 import { StepFunctionsWorkflow } from '../aws/workflow.ts'
 import type { CaseApiDeps } from './app.ts'
 import type { WorkflowPort } from './case-commands.ts'
+
+/** The labels stream POST /labels writes to (lib/case-api.ts sets it). */
+export const labelStreamEnvVar = 'VIGIL_LABELS_STREAM'
 
 const configSchema = z.object({
   [tableSchemas.cases.envVar]: z.string().min(1),
   [tableSchemas.decisions.envVar]: z.string().min(1),
   [tableSchemas.rules.envVar]: z.string().min(1),
+  // Optional until the local runtime resolves the stream (local/synthesized.ts): without them POST /labels answers 503.
+  [tableSchemas.labels.envVar]: z.string().min(1).optional(),
+  [labelStreamEnvVar]: z.string().min(1).optional(),
 })
 
 /**
- * The case API's adapters from its environment (the three table names). `dynamo`, `workflow` and
- * `now` are injectable, so the local server can point it at the emulators and its own workflow;
- * `sfn` is the workflow's client when `workflow` is not given (the handler's, traced).
+ * The case API's adapters from its environment (table and stream names). `dynamo`, `kinesis`,
+ * `workflow` and `now` are injectable, so the local server can point it at the emulators and its
+ * own workflow; `sfn` is the workflow's client when `workflow` is not given (the handler's, traced).
  */
 export function caseApiDependencies(
   env: Record<string, string | undefined>,
-  options: { dynamo?: DynamoDBClient; sfn?: SFNClient; workflow?: WorkflowPort; now?: () => number; onError?: CaseApiDeps['onError']; onRuleSetActivated?: CaseApiDeps['onRuleSetActivated'] } = {},
+  options: {
+    dynamo?: DynamoDBClient
+    kinesis?: KinesisClient
+    sfn?: SFNClient
+    workflow?: WorkflowPort
+    now?: () => number
+    onError?: CaseApiDeps['onError']
+    onRuleSetActivated?: CaseApiDeps['onRuleSetActivated']
+  } = {},
 ): CaseApiDeps {
   const config = configSchema.parse(env)
   const dynamo = options.dynamo ?? dynamoDbClient()
   const cases = config[tableSchemas.cases.envVar]!
+  const labelsTable = config[tableSchemas.labels.envVar]
+  const labelStream = config[labelStreamEnvVar]
   return {
     cases: new DynamoCaseStore(dynamo, cases),
     queue: new DynamoCaseQueries(dynamo, cases),
@@ -36,6 +56,15 @@ export function caseApiDependencies(
     rules: new DynamoRuleAdmin(dynamo, config[tableSchemas.rules.envVar]!),
     workflow: options.workflow ?? new StepFunctionsWorkflow(options.sfn ?? new SFNClient({})),
     now: options.now ?? Date.now,
+    ...(labelsTable !== undefined && labelStream !== undefined
+      ? {
+          labels: {
+            // Read only (the type allows nothing else): label items are the applier's to write, and to set the retention of.
+            items: new DynamoLabelItemStore(dynamo, labelsTable, { ttlDays: 0 }),
+            stream: new KinesisLabelStream(options.kinesis ?? createKinesisClient(), labelStream),
+          },
+        }
+      : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.onRuleSetActivated ? { onRuleSetActivated: options.onRuleSetActivated } : {}),
   }

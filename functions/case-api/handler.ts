@@ -2,6 +2,7 @@ import middy from '@middy/core'
 import { MetricUnit } from '@aws-lambda-powertools/metrics'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import { dynamoDbClient } from '../aws/clients.ts'
+import { createKinesisClient } from '../aws/kinesis-client.ts'
 import { ruleSetActivatedMetric } from '../aws/service-names.ts'
 import { createTelemetry, serviceNames, telemetryMiddlewares } from '../aws/telemetry.ts'
 import { handleApiRequest, type CaseApiEvent } from './app.ts'
@@ -11,6 +12,7 @@ const telemetry = createTelemetry(serviceNames.caseApi)
 const { logger, metrics, tracer } = telemetry
 const deps = caseApiDependencies(process.env, {
   dynamo: tracer.captureAWSv3Client(dynamoDbClient()),
+  kinesis: tracer.captureAWSv3Client(createKinesisClient()),
   sfn: tracer.captureAWSv3Client(new SFNClient({})),
   onError: (error, context) => logger.error('case API failure', { ...context, error: error as Error }),
   // The scorers now run another rule set: a metric the RuleSetActivated alarm watches, and a line.

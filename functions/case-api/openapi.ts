@@ -4,7 +4,7 @@
  * the document cannot drift from what the handler accepts.
  */
 import * as z from 'zod'
-import { caseApiRoutes, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
+import { caseApiRoutes, labelsWriteScope, maxLabelsPerRequest, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
 import { labelSchema } from '../core/labels/label.ts'
 import {
   activationRequestSchema,
@@ -17,6 +17,9 @@ import {
   decisionResponseSchema,
   emptyQuerySchema,
   issueSchema,
+  labelResultSchema,
+  labelsRequestSchema,
+  labelsResponseSchema,
   listCasesQuerySchema,
   noteRequestSchema,
   openApiResponseSchema,
@@ -137,6 +140,14 @@ export const operations: Record<CaseApiOperation, OperationSpec> = {
     query: emptyQuerySchema,
     success: { status: 200, description: 'Audit entries, newest first', schema: ruleSetAuditResponseSchema },
   },
+  postLabels: {
+    summary: 'Report confirmed outcomes of transactions (labels)',
+    description: `1 to ${maxLabelsPerRequest} labels (more: 400 naming \`labels\`), each answered on its own, in order, with counts: an invalid label never fails the others. A label is resolved against the label that stands for its transaction and the request's earlier labels, as the label applier resolves it: duplicates and superseded labels are answered and not sent (except a duplicate reported later, which becomes the newest word and counts nothing); the rest go to the labels stream, where the applier applies each exactly once. A label of a transaction not scored yet is \`unknown_transaction\`, sent, and applied when the transaction arrives. \`failed\`: the stream refused it; send it again (every status is idempotent, so a whole request may be resent). Analysts, supervisors, and machine clients with the \`${labelsWriteScope}\` scope (client credentials, e.g. a chargeback feed), which may call this route only.`,
+    query: emptyQuerySchema,
+    body: labelsRequestSchema,
+    success: { status: 200, description: 'Every label answered', schema: labelsResponseSchema },
+    errors: [415, 503],
+  },
   openApi: {
     summary: 'This document',
     query: emptyQuerySchema,
@@ -154,6 +165,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'The body exceeds the route\'s limit',
   415: 'The body is not JSON',
   500: 'An unexpected error',
+  503: 'The route is not configured on this deployment',
 }
 
 const commonErrors = [400, 401, 403, 404, 405, 413, 500]
@@ -177,6 +189,9 @@ const components: Record<string, z.ZodType> = {
   RuleSetAudit: ruleSetAuditResponseSchema,
   RuleStats: ruleStatsResponseSchema,
   Label: labelSchema,
+  LabelsRequest: labelsRequestSchema,
+  LabelResult: labelResultSchema,
+  LabelsResponse: labelsResponseSchema,
   OpenApiDocument: openApiResponseSchema,
 }
 
@@ -243,6 +258,7 @@ function operation(route: CaseApiRoute, spec: OperationSpec, refs: Map<z.ZodType
     tags: [route.path === '/openapi.json' ? 'meta' : route.path.split('/')[1]],
     security: [{ bearerAuth: [] }],
     'x-vigil-role': route.role,
+    ...(route.clientScope === undefined ? {} : { 'x-vigil-client-scope': route.clientScope }),
     parameters: parameters(spec, refs),
     ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, refs) } } } } : {}),
     responses,
@@ -266,7 +282,7 @@ export function openApiDocument(): JsonSchema {
       title: 'Vigil case review API',
       version: '1.0.0',
       description:
-        'Analysts review the cases the scorer opened: list, claim, note and decide them; supervisors manage rule sets. Every route takes a JWT bearer token; `x-vigil-role` names the least role (a `cognito:groups` group) it needs. Errors are application/problem+json.',
+        'Analysts review the cases the scorer opened: list, claim, note and decide them; supervisors manage rule sets; analysts and machine clients (chargeback feeds) report labels. Every route takes a JWT bearer token; `x-vigil-role` names the least role (a `cognito:groups` group) it needs, and `x-vigil-client-scope` the scope that admits a machine client (client credentials) to it. Errors are application/problem+json.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearerAuth: [] }],

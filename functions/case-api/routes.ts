@@ -12,6 +12,12 @@
  *   token never reaches the handler on a supervisor route.
  * - `role`, in the handler, from the same token's `cognito:groups`: `analyst` admits analysts and
  *   supervisors, `supervisor` only supervisors. It holds whatever sits in front.
+ *
+ * A route with a `clientScope` also admits a machine client (an app client of the user pool that
+ * signs in with client credentials, as a chargeback feed does), whose access token carries that
+ * scope and no user. Such a token may call no other route: its audience (its own client id) is
+ * accepted only by these routes' authorizer, it carries no role scope, and the handler checks the
+ * scope again (./identity.ts).
  */
 
 export type CaseApiMethod = 'GET' | 'POST' | 'PUT'
@@ -26,6 +32,8 @@ export interface CaseApiRoute {
   readonly operationId: string
   /** Largest request body accepted (bytes, after base64 decoding); larger ones get 413. */
   readonly maxBodyBytes?: number
+  /** The scope that admits a machine client (client credentials) besides the role's users. */
+  readonly clientScope?: string
   /** The authorizer's scopes: the token must carry one of them (API Gateway answers 403 otherwise). */
   readonly scopes: readonly string[]
 }
@@ -48,11 +56,23 @@ export function scopesOfGroups(groups: readonly string[]): string[] {
   return groups.includes('analyst') ? [roleScope('analyst')] : []
 }
 
+/** The scope of a machine client that reports labels (chargeback feeds): `POST /labels` and nothing else. */
+export const labelsWriteScope = `${apiResourceServer}/labels.write`
+
 /** The limit for a JSON command (a note is at most 2,000 characters). */
 export const defaultMaxBodyBytes = 64 * 1024
 
 /** A rule set is stored as one DynamoDB item (400 KB at most, with its keys and attributes). */
 export const ruleSetMaxBodyBytes = 256 * 1024
+
+/** Labels per `POST /labels`: what one request may carry (and `vigil labels import` sends at a time). */
+export const maxLabelsPerRequest = 1000
+
+/**
+ * 1,000 of the largest labels fit: a 128-character id and a 500-character reason of three-byte
+ * characters (UTF-8 of the Basic Multilingual Plane) make a label of about 1.8 KB.
+ */
+export const labelsMaxBodyBytes = 2 * 1024 * 1024
 
 const routes = [
   { method: 'GET', path: '/cases', role: 'analyst', operationId: 'listCases' },
@@ -67,12 +87,18 @@ const routes = [
   { method: 'POST', path: '/rules/{version}/activate', role: 'supervisor', operationId: 'activateRuleSet' },
   { method: 'POST', path: '/rules/{version}/approve', role: 'supervisor', operationId: 'approveRuleSet' },
   { method: 'GET', path: '/rules/audit', role: 'analyst', operationId: 'ruleSetAudit' },
+  { method: 'POST', path: '/labels', role: 'analyst', operationId: 'postLabels', maxBodyBytes: labelsMaxBodyBytes, clientScope: labelsWriteScope },
   { method: 'GET', path: '/openapi.json', role: 'analyst', operationId: 'openApi' },
 ] as const satisfies ReadonlyArray<Omit<CaseApiRoute, 'scopes'>>
 
-export const caseApiRoutes = routes.map((route) => ({ ...route, scopes: [roleScope(route.role)] })) satisfies readonly CaseApiRoute[]
-
 export type CaseApiOperation = (typeof routes)[number]['operationId']
+
+export const caseApiRoutes: ReadonlyArray<CaseApiRoute & { readonly operationId: CaseApiOperation }> = routes.map((route) => ({
+  ...route,
+  scopes: 'clientScope' in route ? [roleScope(route.role), route.clientScope] : [roleScope(route.role)],
+}))
+/** The operations a machine client may call (their routes have a `clientScope`). */
+export type ClientOperation = Extract<(typeof routes)[number], { clientScope: string }>['operationId']
 
 /** `GET /cases/{id}`: the form of API Gateway's route keys. */
 export const routeKey = (route: Pick<CaseApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`

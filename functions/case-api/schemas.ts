@@ -5,9 +5,11 @@
 import * as z from 'zod'
 import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeTextSchema, priorities, usernameSchema } from '../core/cases/index.ts'
 import { decisionSchema } from '../core/decision.ts'
+import { labelSchema } from '../core/labels/label.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
 import { transactionSchema } from '../core/transaction.ts'
 import { auditPageSize, ruleSetAuditActions } from '../aws/rule-admin.ts'
+import { maxLabelsPerRequest } from './routes.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Problems (RFC 9457)
@@ -87,6 +89,21 @@ export const noteRequestSchema = z.strictObject({ text: freeTextSchema })
 export const decisionRequestSchema = decideCommandSchema
 /** A rule set as uploaded and stored (durations as text, modes optional). */
 export const ruleSetBodySchema = ruleSetSchema
+
+/** The body of POST /labels around `item`: the handler takes the envelope first, then each item on its own. */
+const labelBatch = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    labels: z
+      .array(item)
+      .min(1, 'must hold at least one label')
+      .max(maxLabelsPerRequest, `must hold at most ${maxLabelsPerRequest} labels: send the rest in another request`),
+  })
+/** As documented: every item a Label. */
+export const labelsRequestSchema = labelBatch(labelSchema).describe(
+  `1 to ${maxLabelsPerRequest} labels, each answered on its own: an invalid one never fails the others`,
+)
+/** As validated first: the envelope, whatever the items hold. */
+export const labelsEnvelopeSchema = labelBatch(z.unknown())
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -181,5 +198,29 @@ export const ruleStatsResponseSchema = z
     ),
   })
   
+
+export const labelStatuses = ['accepted', 'duplicate', 'superseded', 'unknown_transaction', 'invalid', 'failed'] as const
+export type LabelStatus = (typeof labelStatuses)[number]
+
+export const labelResultSchema = z
+  .strictObject({
+    index: z.int().nonnegative().describe('The label\'s position in `labels`'),
+    transactionId: z.string().optional().describe('The label\'s transaction, when its id is valid'),
+    status: z
+      .enum(labelStatuses)
+      .describe(
+        'accepted: sent, it changes or first sets what is known of the transaction. duplicate: says what is known already (the standing label or an earlier item of this request); not sent. superseded: reported before the standing label and saying otherwise, so the newer word stands; not sent. unknown_transaction: no decision on the transaction yet; sent, and applied when the transaction is scored. invalid: not a label (see `issues`); not sent. failed: the labels stream refused it after retries; send it again (sending again is idempotent).',
+      ),
+    issues: z.array(issueSchema).optional().describe('For invalid: every failing field, with its path (`labels[3].reportedAt`); for failed: why'),
+  })
+  .describe('The answer to one label, in request order')
+
+export const labelsResponseSchema = z
+  .strictObject({
+    counts: z.strictObject(Object.fromEntries(labelStatuses.map((status) => [status, z.int().nonnegative()])) as Record<LabelStatus, z.ZodInt>),
+    items: z.array(labelResultSchema),
+  })
+  .describe('Every label answered, in request order, and how many of each status')
+export type LabelsResponse = z.infer<typeof labelsResponseSchema>
 
 export const openApiResponseSchema = z.looseObject({ openapi: z.string() })

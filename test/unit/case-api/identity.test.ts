@@ -50,6 +50,16 @@ describe('callerOf', () => {
     expect(callerOf({ ...access, sub: 'only-sub', 'cognito:groups': 'analyst' })).toMatchObject({ ok: true, actor: { username: 'only-sub', role: 'analyst' } })
   })
 
+  it('a client-credentials token (sub = client_id, no user, no group) is a machine client with its scopes', () => {
+    const client = { ...access, sub: 'feed', client_id: 'feed', scope: 'vigil-api/labels.write other' }
+    expect(callerOf(client)).toEqual({ ok: true, kind: 'client', clientId: 'feed', scopes: ['vigil-api/labels.write', 'other'] })
+    // Anything naming a user is a user's token, judged by its groups.
+    expect(callerOf({ ...client, username: 'feed' })).toMatchObject({ ok: false, status: 403 })
+    expect(callerOf({ ...client, 'cognito:groups': '[analyst]' })).toMatchObject({ ok: true, kind: 'user', actor: { username: 'feed', role: 'analyst' } })
+    expect(callerOf({ ...client, sub: 'someone-else' })).toMatchObject({ ok: false, status: 403 })
+    expect(callerOf({ ...client, token_use: 'id' })).toMatchObject({ ok: false, status: 401 })
+  })
+
   it('a supervisor may do what an analyst may, not the reverse', () => {
     expect(hasRole('supervisor', 'analyst')).toBe(true)
     expect(hasRole('supervisor', 'supervisor')).toBe(true)

@@ -26,7 +26,9 @@ describe('role scopes', () => {
 
   it('each route requires its role\'s scope, which a member of exactly the roles that may use it carries', () => {
     for (const route of caseApiRoutes) {
-      expect(route.scopes).toEqual([roleScope(route.role)])
+      // Besides a client scope where a machine client may call the route: no user's groups give one.
+      expect(route.scopes).toEqual([roleScope(route.role), ...(route.clientScope === undefined ? [] : [route.clientScope])])
+      if (route.clientScope !== undefined) expect(scopesOfGroups(['analyst', 'supervisor'])).not.toContain(route.clientScope)
       expect(route.scopes.some((s) => scopesOfGroups(['supervisor']).includes(s))).toBe(true)
       expect(route.scopes.some((s) => scopesOfGroups(['analyst']).includes(s))).toBe(route.role === 'analyst')
     }
