@@ -97,11 +97,12 @@ export class LabelFeed extends Construct {
       environment,
     })
     // The calls it makes, no more: label items read in batches and put conditionally; decisions and
-    // the rule set read; entity state read in batches and put conditionally; bad records quarantined.
+    // the rule set read, the rules' label counts added (UpdateItem ADD); entity state read in
+    // batches and put conditionally; bad records quarantined.
     tables.grant(tables.labels, this.applier, 'BatchGetItem', 'PutItem')
     tables.grant(tables.decisions, this.applier, 'BatchGetItem')
     tables.grant(tables.entityState, this.applier, 'BatchGetItem', 'PutItem')
-    tables.grant(tables.rules, this.applier, 'GetItem', 'Query')
+    tables.grant(tables.rules, this.applier, 'GetItem', 'Query', 'UpdateItem')
     tables.grant(tables.quarantine, this.applier, 'PutItem')
 
     this.applier.addEventSource(

@@ -7,6 +7,7 @@ import { DynamoEntityStore } from '../aws/entity-store.ts'
 import { DynamoLabelItemStore } from '../aws/label-item-store.ts'
 import { DynamoQuarantineStore } from '../aws/quarantine-store.ts'
 import { DynamoRuleSetSource } from '../aws/rule-set-store.ts'
+import { DynamoRuleStatsStore } from '../aws/rule-stats-store.ts'
 import { labelApplierConfigSchema } from './config.ts'
 import type { LabelApplierDeps } from './process-batch.ts'
 
@@ -27,6 +28,7 @@ export function labelApplierDependencies(env: Record<string, string | undefined>
       onRejected: (version, issues) => logger.error('active rule set does not compile; applying labels with the previous version', { version, issues }),
       onStale: (error, staleMs) => logger.warn('rules table unreadable; applying labels with the cached rule set', { staleMs, error }),
     }),
+    ruleStats: new DynamoRuleStatsStore(dynamo, config[tableSchemas.rules.envVar]),
     quarantine: new DynamoQuarantineStore(dynamo, config[tableSchemas.quarantine.envVar], { ttlDays: config.VIGIL_QUARANTINE_TTL_DAYS }),
     now: () => new Date(),
   }

@@ -1,6 +1,6 @@
 import type { EntityItem, StoredDecision } from '../core/stream/batch.ts'
 import type { EntityKey } from '../core/scoring.ts'
-import { decideLabels, foldLabels, labelEntityWrites, type LabelEntityWrite, type LabelFate, type LabelItem, type LabelSubject, type StreamLabel } from '../core/labels/apply-batch.ts'
+import { decideLabels, foldLabels, labelEntityWrites, ruleLabelChange, type LabelEntityWrite, type LabelFate, type LabelItem, type LabelSubject, type StreamLabel } from '../core/labels/apply-batch.ts'
 import { labelSchema } from '../core/labels/label.ts'
 import type { LabelOutcome } from '../core/labels/resolve.ts'
 import { fromZodError } from '../core/issues.ts'
@@ -22,6 +22,8 @@ export interface LabelApplierDeps {
   entities: EntityStore
   rules: RuleSetSource
   quarantine: QuarantineStore
+  /** Per rule, what the labels of its hits say (GET /rules/stats). */
+  ruleStats: { addLabel(version: number, ruleIds: readonly string[], change: Readonly<Record<string, number>>): Promise<void> }
   now: () => Date
 }
 
@@ -93,6 +95,23 @@ export async function applyLabelBatch(records: readonly StreamRecord[], deps: La
   // Phase 2: the entities' fraud counts of every record before the first failure.
   const committed = outcome.firstUnfinished === undefined ? valid.length : rawIndex.filter((i) => i < outcome.firstUnfinished!).length
   batch.fates.slice(0, committed).forEach((fate: LabelFate) => outcome.outcomes[fate.outcome]++)
+
+  // The rules' label counts, for what this attempt recorded: at most once, like the scorer's hits
+  // (a crash right here loses them; a retry finds its labels recorded and does not count again).
+  await Promise.all(
+    batch.fates.slice(0, committed).map(async (fate, i) => {
+      const { label } = valid[i]!
+      const change = ruleLabelChange(fate, label)
+      const decision = decisions.get(label.transactionId)?.decision
+      if (decision === undefined || Object.keys(change).length === 0) return
+      const fired = decision.rules.filter((rule) => rule.status === 'fired').map((rule) => rule.id)
+      try {
+        await deps.ruleStats.addLabel(decision.ruleSetVersion, fired, change)
+      } catch (error) {
+        outcome.errors.push(error)
+      }
+    }),
+  )
   const writes = labelEntityWrites(ruleSet.plan, valid, batch.fates, subjects, committed)
   if (writes.length > 0) {
     const read = await deps.entities.read(writes.map((write) => write.key))

@@ -36,7 +36,7 @@ describe('label feed', () => {
     expect(on(tables.labels).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem'])
     expect(on(tables.decisions)).toEqual(['dynamodb:BatchGetItem'])
     expect(on(tables.entityState).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem'])
-    expect(on(tables.rules).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query'])
+    expect(on(tables.rules).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
     expect(on(tables.quarantine)).toEqual(['dynamodb:PutItem'])
     expect(on(tables.cases)).toEqual([])
   })

@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { describe, expect, it } from 'vitest'
@@ -9,6 +10,7 @@ import { entityKinds } from '../../functions/core/features/definition.ts'
 import type { Label } from '../../functions/core/labels/label.ts'
 import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
 import { parseTransactionJson } from '../../functions/core/transaction.ts'
+import { ruleStatsItems } from '../../lib/table-schema.ts'
 import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
 import { useEmulators, uniqueName } from '../support/emulators.ts'
 import { KinesisPoller } from '../support/kinesis-poller.ts'
@@ -138,5 +140,12 @@ describe('label applier on Kinesis and DynamoDB (kinesalite, dynalite, real SDK 
     const buckets = merchant.w['30d:cf']!
     expect(buckets.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0)).toBe(6) // every transaction counted
     expect(buckets.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0)).toBe(1) // and the one fraud
+
+    // The labels of the rule's hits, by source, in its stats: a chargeback, then reversed by the issuer.
+    await send([label('tx-3', true, '2026-11-24T11:00:00Z'), label('tx-4', true, '2026-11-24T11:00:00Z', 'analyst'), label('tx-3', false, '2026-11-24T12:00:00Z', 'issuer')].map((l) => JSON.stringify(l)))
+    for (const event of await poller.drain(100)) await applyLabelEvent(event, deps)
+    const stats = await aws.dynamo.send(new GetItemCommand({ TableName: fixture.names.rules, Key: { pk: { S: ruleStatsItems.partition(2) }, sk: { S: 'merchant-fraud' } } }))
+    const n = (name: string) => Number(stats.Item?.[name]?.N ?? 0)
+    expect([n('fraud'), n('legitimate'), n('fraud_chargeback'), n('fraud_analyst'), n('legitimate_issuer'), n('hits')]).toEqual([1, 1, 0, 1, 1, 3])
   })
 })

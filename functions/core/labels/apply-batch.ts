@@ -67,6 +67,8 @@ export interface LabelFate {
   delta: -1 | 0 | 1
   /** Whether an earlier attempt already recorded it. */
   replayed: boolean
+  /** For an accepted label this attempt recorded: the label that stood before it (none: the first). */
+  replaced?: Label | undefined
 }
 
 export interface LabelBatch {
@@ -95,7 +97,7 @@ export function decideLabels(records: readonly StreamLabel[], stored: ReadonlyMa
       next = { ...before, waiting: [...before.waiting.filter((waiting) => !sameLabel(waiting, label)), label] }
     } else {
       const { outcome, delta, current } = resolveLabel(before.standing, label)
-      fate = { outcome, delta, replayed: false }
+      fate = { outcome, delta, replayed: false, ...(outcome === 'accepted' ? { replaced: before.standing } : {}) }
       next = { ...before, standing: current, waiting: before.waiting.filter((waiting) => !sameLabel(waiting, label)) }
     }
     next = { ...next, applied: [...before.applied, { at, outcome: fate.outcome, delta: fate.delta }].slice(-appliedKept) }
@@ -175,4 +177,20 @@ export function foldLabels(
   }
   if (applied === 0) return undefined
   return { expectedVersion: item.version, item: { state, version: item.version + 1, highWater } }
+}
+
+/**
+ * How an accepted label moves the counts of the rules that fired on its transaction: one verdict
+ * more (and one less of the replaced label's, for a flip), by source. `{}` for any other fate.
+ */
+export function ruleLabelChange(fate: LabelFate, label: Label): Record<string, number> {
+  if (fate.outcome !== 'accepted' || fate.replayed) return {}
+  const verdict = (l: Label) => (l.fraud ? 'fraud' : 'legitimate')
+  const change: Record<string, number> = { [verdict(label)]: 1, [`${verdict(label)}_${label.source}`]: 1 }
+  if (fate.replaced) {
+    change[verdict(fate.replaced)] = (change[verdict(fate.replaced)] ?? 0) - 1
+    const key = `${verdict(fate.replaced)}_${fate.replaced.source}`
+    change[key] = (change[key] ?? 0) - 1
+  }
+  return change
 }
