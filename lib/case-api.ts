@@ -1,23 +1,24 @@
 import { fileURLToPath } from 'node:url'
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import type * as kms from 'aws-cdk-lib/aws-kms'
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
-import { apiResourceServer, caseApiRoutes, roleScope, type CaseApiRole } from '../functions/case-api/routes.ts'
+import { apiResourceServer, caseApiRoutes, labelsWriteScope, roleScope, type CaseApiRole } from '../functions/case-api/routes.ts'
 import type { CaseApiConfig } from './config.ts'
 import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
 import { tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
-import { serviceNames } from '../functions/aws/service-names.ts'
+import { labelStreamEnvVar, serviceNames } from '../functions/aws/service-names.ts'
 
 /** The API handler's entry (exports `handler`); its routes are `caseApiRoutes`. */
 export const caseApiEntry = fileURLToPath(new URL('../functions/case-api/handler.ts', import.meta.url))
@@ -37,6 +38,8 @@ export interface CaseApiProps {
   readonly tables: Tables
   /** The case workflow the API resumes (SendTaskSuccess with the analyst's verdict). */
   readonly stateMachine: sfn.IStateMachine
+  /** The labels stream POST /labels writes to (lib/labels.ts). */
+  readonly labelStream: kinesis.IStream
   /** Encrypts the function's and the access log groups (operational data, never cardholder data). */
   readonly operationsKey: kms.IKey
   readonly settings: CaseApiConfig
@@ -98,6 +101,12 @@ export class CaseApi extends Construct {
   /** Cognito's pre-token-generation trigger: the role scopes into users' access tokens. */
   readonly tokenScopes: NodejsFunction
   readonly resourceServer: cognito.UserPoolResourceServer
+  /** The user pool's domain: its `/oauth2/token` endpoint issues machine clients' tokens. */
+  readonly domain: cognito.UserPoolDomain
+  /** The machine client of label feeds (client credentials, with a secret): POST /labels only. */
+  readonly labelFeedClient: cognito.UserPoolClient
+  /** The authorizer of the routes a machine client may call: the app client's tokens and the label feed client's. */
+  readonly clientAuthorizer: HttpJwtAuthorizer
   readonly logGroup: logs.LogGroup
   readonly accessLogGroup: logs.LogGroup
   readonly authorizer: HttpJwtAuthorizer
@@ -109,7 +118,7 @@ export class CaseApi extends Construct {
 
   constructor(scope: Construct, id: string, props: CaseApiProps) {
     super(scope, id)
-    const { tables, stateMachine, operationsKey, settings, removalPolicy } = props
+    const { tables, stateMachine, labelStream, operationsKey, settings, removalPolicy } = props
     const stack = Stack.of(this)
     const stackName = stack.stackName
 
@@ -164,10 +173,39 @@ export class CaseApi extends Construct {
     const logGroup = (logGroupId: string) => new logs.LogGroup(this, logGroupId, { retention: props.logRetention, encryptionKey: operationsKey, removalPolicy })
 
     // --- Role scopes in access tokens -------------------------------------------------------------
+    const scopeName = (scope: string) => scope.slice(apiResourceServer.length + 1)
+    const labelsWrite = new cognito.ResourceServerScope({ scopeName: scopeName(labelsWriteScope), scopeDescription: 'POST /labels, for machine clients (chargeback feeds)' })
     this.resourceServer = this.userPool.addResourceServer('ApiResourceServer', {
       identifier: apiResourceServer,
       userPoolResourceServerName: `${stackName} case API`,
-      scopes: (Object.keys(caseApiGroups) as CaseApiRole[]).map((r) => new cognito.ResourceServerScope({ scopeName: roleScope(r).slice(apiResourceServer.length + 1), scopeDescription: `The ${r} routes` })),
+      scopes: [
+        ...(Object.keys(caseApiGroups) as CaseApiRole[]).map((r) => new cognito.ResourceServerScope({ scopeName: scopeName(roleScope(r)), scopeDescription: `The ${r} routes` })),
+        labelsWrite,
+      ],
+    })
+
+    // --- Machine clients (client credentials) ----------------------------------------------------
+    // A chargeback feed gets its token from the domain's /oauth2/token with the client's id and
+    // secret; the token carries `vigil-api/labels.write` and no user. A Cognito prefix domain is
+    // global per region, so the prefix is the stack's name and the account.
+    this.domain = this.userPool.addDomain('TokenDomain', {
+      cognitoDomain: { domainPrefix: Fn.join('-', [stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 48), stack.account]) },
+    })
+    this.labelFeedClient = this.userPool.addClient('LabelFeedClient', {
+      generateSecret: true,
+      authFlows: {},
+      oAuth: { flows: { clientCredentials: true }, scopes: [cognito.OAuthScope.resourceServer(this.resourceServer, labelsWrite)] },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+    })
+    new CfnOutput(this, 'LabelFeedClientId', {
+      description: 'App client of chargeback feeds (client credentials; its secret: aws cognito-idp describe-user-pool-client): tokens for POST /labels only',
+      value: this.labelFeedClient.userPoolClientId,
+    })
+    new CfnOutput(this, 'TokenEndpoint', {
+      description: 'Where a machine client gets its access token (grant_type=client_credentials, HTTP Basic with the client id and secret)',
+      value: `${this.domain.baseUrl()}/oauth2/token`,
     })
     const tokenScopesRole = new iam.Role(this, 'TokenScopesRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the user pool's pre-token-generation trigger` })
     const tokenScopesLogs = logGroup('TokenScopesLogs')
@@ -200,19 +238,27 @@ export class CaseApi extends Construct {
         [tableSchemas.cases.envVar]: tables.cases.tableName,
         [tableSchemas.decisions.envVar]: tables.decisions.tableName,
         [tableSchemas.rules.envVar]: tables.rules.tableName,
+        [tableSchemas.labels.envVar]: tables.labels.tableName,
+        [labelStreamEnvVar]: labelStream.streamName,
         VIGIL_ESCALATION_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
       },
     })
     // The calls the handler makes: cases read, queued (Query on the index) and updated, never
-    // created or deleted; decisions read; rule sets, requests and the trail read and written,
-    // never deleted (an approved request is marked, not removed).
+    // created or deleted; decisions read (one, or in batches for labels); rule sets, requests and
+    // the trail read and written, never deleted (an approved request is marked, not removed);
+    // label items read in batches (the applier writes them); labels put on their stream, which
+    // takes GenerateDataKey on its key from a producer, nothing more (not PutRecord, ListShards).
     tables.grant(tables.cases, this.handler, 'GetItem', 'Query', 'UpdateItem')
-    tables.grant(tables.decisions, this.handler, 'GetItem')
+    tables.grant(tables.decisions, this.handler, 'GetItem', 'BatchGetItem')
     tables.grant(tables.rules, this.handler, 'GetItem', 'Query', 'PutItem', 'UpdateItem')
+    tables.grant(tables.labels, this.handler, 'BatchGetItem')
+    labelStream.grant(this.handler, 'kinesis:PutRecords')
+    labelStream.encryptionKey?.grant(this.handler, 'kms:GenerateDataKey')
     stateMachine.grantTaskResponse(this.handler)
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
       [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes (the queue by status and deadline), as CDK's table.grant names them: no other table's",
+      [`IAM5[Resource::${arnInFinding(tables.labels)}/index/*]`]: "the labels table's own index (the applier's sweep of waiting labels), as CDK's table.grant names it with any action; BatchGetItem cannot read an index",
     })
 
     // --- The API --------------------------------------------------------------------------------
@@ -221,6 +267,13 @@ export class CaseApi extends Construct {
       authorizerName: 'cognito-analysts',
       identitySource: ['$request.header.Authorization'],
       jwtAudience: [this.userPoolClient.userPoolClientId],
+    })
+    // Same issuer, one more audience: a machine client's token passes on these routes alone, and
+    // each still needs its scope (a role's, or the route's client scope).
+    this.clientAuthorizer = new HttpJwtAuthorizer('CognitoClientAuthorizer', this.issuer, {
+      authorizerName: 'cognito-analysts-and-feeds',
+      identitySource: ['$request.header.Authorization'],
+      jwtAudience: [this.userPoolClient.userPoolClientId, this.labelFeedClient.userPoolClientId],
     })
     const methods = [...new Set(caseApiRoutes.map((route) => route.method))]
     this.api = new apigwv2.HttpApi(this, 'Api', {
@@ -277,7 +330,7 @@ export class CaseApi extends Construct {
           httpApi: this.api,
           routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
           integration,
-          authorizer: this.authorizer,
+          authorizer: route.clientScope === undefined ? this.authorizer : this.clientAuthorizer,
           authorizationScopes: [...route.scopes],
         }),
     )

@@ -86,6 +86,7 @@ export class VigilStack extends Stack {
     this.caseApi = new CaseApi(this, 'CaseApi', {
       tables: this.tables,
       stateMachine: this.escalation.stateMachine,
+      labelStream: this.labels.stream,
       operationsKey: this.scoring.operationsKey,
       settings: config.caseApi,
       logRetention: config.logRetention,

@@ -1,7 +1,7 @@
 /**
  * The names both sides must agree on: Powertools' service names (the `service` of every log line
- * and the service dimension of every metric) and the metrics namespace. No imports, so the CDK
- * app reads them without loading Powertools.
+ * and the service dimension of every metric), the metrics namespace, and environment variables
+ * that name no table. No imports, so the CDK app reads them without loading Powertools or the SDK.
  */
 export const metricsNamespace = 'Vigil'
 
@@ -10,3 +10,6 @@ export type ServiceName = (typeof serviceNames)[keyof typeof serviceNames]
 
 /** The case API's count of rule-set activations (approved or rolled back); an alarm watches it. */
 export const ruleSetActivatedMetric = 'RuleSetActivated'
+
+/** The labels stream's name in the case API's environment (POST /labels writes to it). */
+export const labelStreamEnvVar = 'VIGIL_LABELS_STREAM'

@@ -11,12 +11,10 @@ import { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import { DynamoCaseStore } from '../aws/case-store.ts'
 import { dynamoDbClient } from '../aws/clients.ts'
 import { createKinesisClient } from '../aws/kinesis-client.ts'
+import { labelStreamEnvVar } from '../aws/service-names.ts'
 import { StepFunctionsWorkflow } from '../aws/workflow.ts'
 import type { CaseApiDeps } from './app.ts'
 import type { WorkflowPort } from './case-commands.ts'
-
-/** The labels stream POST /labels writes to (lib/case-api.ts sets it). */
-export const labelStreamEnvVar = 'VIGIL_LABELS_STREAM'
 
 const configSchema = z.object({
   [tableSchemas.cases.envVar]: z.string().min(1),

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib'
 import { describe, expect, it } from 'vitest'
-import { caseApiRoutes, routeKey } from '../../functions/case-api/routes.ts'
+import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
+import { caseApiRoutes, labelsWriteScope, routeKey } from '../../functions/case-api/routes.ts'
 import { caseApiEntry, caseApiGroups } from '../../lib/case-api.ts'
 import { caseApiDefaults, contextKeys, readVigilConfig } from '../../lib/config.ts'
 import { tableSchemas } from '../../lib/table-schema.ts'
@@ -19,16 +20,23 @@ describe('routes and the JWT authorizer', () => {
     for (const r of routes()) expect(r.ApiId).toEqual(ref(api.api))
   })
 
-  it('puts the JWT authorizer on every route: no route without authorization', () => {
-    const [authorizerId] = dev.only('AWS::ApiGatewayV2::Authorizer')
+  it('puts a JWT authorizer on every route: no route without authorization; the one admitting machine clients only where they may call', () => {
+    const byKey = new Map(routes().map((r) => [r.RouteKey, r]))
     expect(routes().length).toBeGreaterThan(0)
-    for (const r of routes()) {
-      expect(r.AuthorizationType).toBe('JWT')
-      expect(r.AuthorizerId).toEqual({ Ref: authorizerId })
+    for (const r of routes()) expect(r.AuthorizationType).toBe('JWT')
+    // Each route takes its role's scope, which only a user's access token carries (ID tokens have
+    // none), and a machine client's scope where it may call: POST /labels alone.
+    const authorizerName = new Map(dev.ofType('AWS::ApiGatewayV2::Authorizer').map(([id, a]) => [id, a.Properties.Name]))
+    for (const route of caseApiRoutes) {
+      const r = byKey.get(routeKey(route))!
+      expect([routeKey(route), authorizerName.get(r.AuthorizerId.Ref), r.AuthorizationScopes]).toEqual([
+        routeKey(route),
+        route.clientScope === undefined ? 'cognito-analysts' : 'cognito-analysts-and-feeds',
+        [`vigil-api/${route.role}`, ...(route.clientScope === undefined ? [] : [route.clientScope])],
+      ])
     }
-    // Each route takes its role's scope, which only a user's access token carries (ID tokens have none).
-    const byKey = new Map(routes().map((r) => [r.RouteKey, r.AuthorizationScopes]))
-    for (const route of caseApiRoutes) expect([routeKey(route), byKey.get(routeKey(route))]).toEqual([routeKey(route), [`vigil-api/${route.role}`]])
+    expect(caseApiRoutes.filter((route) => route.clientScope !== undefined).map(routeKey)).toEqual(['POST /labels'])
+    expect(caseApiRoutes.find((route) => route.clientScope !== undefined)?.clientScope).toBe(labelsWriteScope)
     // The authorizer is also the API's default, so a route added later cannot be left open.
     expect(api.api.defaultAuthorizer).toBe(api.authorizer)
   })
@@ -40,17 +48,19 @@ describe('routes and the JWT authorizer', () => {
     for (const r of corsRoutes) expect(r.AuthorizationType).toBe('JWT')
   })
 
-  it('trusts the user pool as issuer and its app client as the only audience, from the Authorization header', () => {
-    const [, authorizer] = dev.only('AWS::ApiGatewayV2::Authorizer')
-    expect(authorizer.Properties).toMatchObject({
+  it('trusts the user pool as issuer and its app client as the only audience, from the Authorization header; the label feed client only on the machine routes', () => {
+    const authorizers = new Map(dev.ofType('AWS::ApiGatewayV2::Authorizer').map(([, a]) => [a.Properties.Name, a.Properties]))
+    expect([...authorizers.keys()].sort()).toEqual(['cognito-analysts', 'cognito-analysts-and-feeds'])
+    const common = {
       AuthorizerType: 'JWT',
       ApiId: ref(api.api),
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: {
-        Audience: [ref(api.userPoolClient)],
-        Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(api.userPool)]] },
-      },
-    })
+      JwtConfiguration: { Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(api.userPool)]] } },
+    }
+    expect(authorizers.get('cognito-analysts')).toMatchObject(common)
+    expect(authorizers.get('cognito-analysts')!.JwtConfiguration.Audience).toEqual([ref(api.userPoolClient)])
+    expect(authorizers.get('cognito-analysts-and-feeds')).toMatchObject(common)
+    expect(authorizers.get('cognito-analysts-and-feeds')!.JwtConfiguration.Audience).toEqual([ref(api.userPoolClient), ref(api.labelFeedClient)])
   })
 
   it('sends every route to the case API Lambda with payload format 2.0, each invoke permission scoped to its route', () => {
@@ -102,7 +112,7 @@ describe('user pool', () => {
     expect(pool.LambdaConfig.PreTokenGenerationConfig).toEqual({ LambdaArn: dev.arnOf(api.tokenScopes), LambdaVersion: 'V2_0' })
     const [, server] = dev.only('AWS::Cognito::UserPoolResourceServer')
     expect(server.Properties).toMatchObject({ Identifier: 'vigil-api', UserPoolId: ref(api.userPool) })
-    expect(server.Properties.Scopes.map((s: { ScopeName: string }) => s.ScopeName).sort()).toEqual(['analyst', 'supervisor'])
+    expect(server.Properties.Scopes.map((s: { ScopeName: string }) => s.ScopeName).sort()).toEqual(['analyst', 'labels.write', 'supervisor'])
     const granted = dev.statementsOf(dev.logicalId(api.tokenScopes.role!)).flatMap((s) => [s.Action].flat()).sort()
     expect(granted).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'])
     expect(dev.resource(api.tokenScopes).Properties.Environment.Variables).not.toHaveProperty(tableSchemas.cases.envVar)
@@ -117,11 +127,11 @@ describe('user pool', () => {
     expect(precedence.supervisor).toBeLessThan(precedence.analyst)
   })
 
-  it('has one app client without a secret, signing in by SRP (or by password on the dev stage only), with no OAuth flows', () => {
-    const prod = synth({ [contextKeys.stage]: 'prod' })
-    expect(prod.only('AWS::Cognito::UserPoolClient')[1].Properties.ExplicitAuthFlows).toEqual(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'])
-    expect(synth({ [contextKeys.stage]: 'staging' }).only('AWS::Cognito::UserPoolClient')[1].Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH')
-    const [, client] = dev.only('AWS::Cognito::UserPoolClient')
+  it('has one app client for people, without a secret, signing in by SRP (or by password on the dev stage only), with no OAuth flows', () => {
+    const appClient = (app: ReturnType<typeof synth>) => app.resource(app.stack.caseApi.userPoolClient)
+    expect(appClient(synth({ [contextKeys.stage]: 'prod' })).Properties.ExplicitAuthFlows).toEqual(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'])
+    expect(appClient(synth({ [contextKeys.stage]: 'staging' })).Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH')
+    const client = appClient(dev)
     expect(client.Properties).toMatchObject({
       UserPoolId: ref(api.userPool),
       GenerateSecret: false,
@@ -134,6 +144,31 @@ describe('user pool', () => {
     })
     expect(client.Properties.AllowedOAuthFlows).toBeUndefined()
     expect(client.Properties.CallbackURLs).toBeUndefined()
+  })
+
+  it('has one machine client, for label feeds: client credentials with a secret, the labels.write scope alone, no sign-in flows', () => {
+    const clients = dev.ofType('AWS::Cognito::UserPoolClient').map(([id]) => id)
+    expect(clients.sort()).toEqual([dev.logicalId(api.labelFeedClient), dev.logicalId(api.userPoolClient)].sort())
+    const feed = dev.resource(api.labelFeedClient).Properties
+    expect(feed).toMatchObject({
+      UserPoolId: ref(api.userPool),
+      GenerateSecret: true,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthScopes: [{ 'Fn::Join': ['', [ref(api.resourceServer), '/labels.write']] }],
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 60,
+    })
+    expect(feed.ExplicitAuthFlows ?? []).toEqual([])
+    expect(feed.CallbackURLs).toBeUndefined()
+  })
+
+  it('has a Cognito prefix domain from the stack name and account, whose token endpoint and the feed client id are outputs', () => {
+    const [, domain] = dev.only('AWS::Cognito::UserPoolDomain')
+    expect(domain.Properties).toEqual({ UserPoolId: ref(api.userPool), Domain: { 'Fn::Join': ['-', ['vigil-dev', { Ref: 'AWS::AccountId' }]] } })
+    const outputs = Object.values(dev.json.Outputs ?? {}) as Array<{ Value: unknown }>
+    expect(outputs.map((o) => o.Value)).toContainEqual(ref(api.labelFeedClient))
+    expect(JSON.stringify(outputs)).toContain('/oauth2/token')
   })
 
   it('is destroyed with a dev stack, and retained and deletion-protected in prod', () => {
@@ -153,11 +188,13 @@ describe('case API function', () => {
     expect(fn().Timeout * 1000).toBeLessThan(integration.Properties.TimeoutInMillis ?? 30_000)
   })
 
-  it('gets the cases, decisions and rules table names and the state machine ARN', () => {
+  it('gets the cases, decisions, rules and labels table names, the labels stream name and the state machine ARN', () => {
     expect(fn().Environment.Variables).toEqual({
       [tableSchemas.cases.envVar]: ref(dev.stack.tables.cases),
       [tableSchemas.decisions.envVar]: ref(dev.stack.tables.decisions),
       [tableSchemas.rules.envVar]: ref(dev.stack.tables.rules),
+      [tableSchemas.labels.envVar]: ref(dev.stack.tables.labels),
+      [labelStreamEnvVar]: ref(dev.stack.labels.stream),
       VIGIL_ESCALATION_STATE_MACHINE_ARN: ref(dev.stack.escalation.stateMachine),
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'vigil-case-api',
@@ -181,7 +218,7 @@ describe('case API function', () => {
     }
   })
 
-  it('may update cases and write rules, only read decisions, resume the workflow, and nothing else', () => {
+  it('may update cases and write rules, only read decisions and label items, put labels on their stream, resume the workflow, and nothing else', () => {
     const statements = dev.statementsOf(dev.logicalId(api.handler.role!))
     const on = (resource: unknown) => statements.filter((s) => JSON.stringify(s.Resource).includes(JSON.stringify(resource)))
     const actions = (list: Statement[]) => list.flatMap((s) => [s.Action].flat())
@@ -189,10 +226,14 @@ describe('case API function', () => {
     // Exactly the calls of the handler (test/infra/iam.test.ts checks every role the same way).
     expect(actions(on(dev.arnOf(tables.cases))).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
     expect(actions(on(dev.arnOf(tables.rules))).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
-    expect(actions(on(dev.arnOf(tables.decisions)))).toEqual(['dynamodb:GetItem'])
+    expect(actions(on(dev.arnOf(tables.decisions))).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem'])
+    expect(actions(on(dev.arnOf(tables.labels)))).toEqual(['dynamodb:BatchGetItem'])
+    // PutRecords alone (not PutRecord or ListShards), and of the stream's key what a producer needs.
+    expect(actions(on({ 'Fn::GetAtt': [dev.logicalId(dev.stack.labels.stream), 'Arn'] }))).toEqual(['kinesis:PutRecords'])
+    expect(actions(on(dev.arnOf(tables.key)))).toContain('kms:GenerateDataKey')
     expect(actions(on(ref(dev.stack.escalation.stateMachine))).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'])
     // Every statement is about its log group, the three tables (and the cases index), the tables key or the workflow.
-    const allowed = [api.logGroup, tables.cases, tables.decisions, tables.rules, tables.key, dev.stack.escalation.stateMachine].map((c) => dev.logicalId(c))
+    const allowed = [api.logGroup, tables.cases, tables.decisions, tables.rules, tables.labels, dev.stack.labels.stream, tables.key, dev.stack.escalation.stateMachine].map((c) => dev.logicalId(c))
     for (const s of statements.filter((s) => s.Resource !== '*')) {
       for (const resource of [s.Resource].flat()) expect(allowed.some((id) => JSON.stringify(resource).includes(`"${id}"`))).toBe(true)
     }

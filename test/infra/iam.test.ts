@@ -254,7 +254,7 @@ describe('table grants', () => {
   it.each([
     ['the scorer', () => scoring.scorer.role!, { decisions: only('BatchGetItem', 'GetItem', 'PutItem'), entityState: only('BatchGetItem', 'PutItem'), quarantine: only('PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), cases: [] }],
     ['the case tasks', () => escalation.caseTasks.role!, { cases: only('GetItem', 'PutItem', 'UpdateItem'), decisions: only('UpdateItem'), rules: only('UpdateItem'), entityState: [], quarantine: [] }],
-    ['the case API', () => caseApi.handler.role!, { cases: only('GetItem', 'Query', 'UpdateItem'), decisions: only('GetItem'), rules: only('GetItem', 'PutItem', 'Query', 'UpdateItem'), entityState: [], quarantine: [] }],
+    ['the case API', () => caseApi.handler.role!, { cases: only('GetItem', 'Query', 'UpdateItem'), decisions: only('BatchGetItem', 'GetItem'), rules: only('GetItem', 'PutItem', 'Query', 'UpdateItem'), labels: only('BatchGetItem'), entityState: [], quarantine: [] }],
     ['the rules seeding', () => seedRole, { rules: only('PutItem'), decisions: [], entityState: [], quarantine: [], cases: [] }],
   ] as const)('%s: exactly the table actions it calls', (_name, role, expected) => {
     for (const [table, actions] of Object.entries(expected)) expect([table, dynamoActions(role(), tables[table as keyof typeof expected])]).toEqual([table, actions])

@@ -98,7 +98,7 @@ describe('acknowledged findings', () => {
       ['Vigil-dev/Escalation/CaseTasksRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${cases}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/Escalation/CaseWorkflow/Role/DefaultPolicy', [`AwsSolutions-IAM5[Resource::<${caseTasks}.Arn>:*]`, tracing]],
       ['Vigil-dev/CaseApi/UserPool', ['AwsSolutions-COG8']],
-      ['Vigil-dev/CaseApi/HandlerRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${cases}.Arn>/index/*]`, tracing]],
+      ['Vigil-dev/CaseApi/HandlerRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${cases}.Arn>/index/*]`, `AwsSolutions-IAM5[Resource::<${labels}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/CaseApi/TokenScopesRole/DefaultPolicy', [tracing]],
     ] as const
     const flat = (list: readonly (readonly [string, readonly string[]])[]) => list.flatMap(([path, ids]) => ids.map((id) => `${id} at ${path}`)).sort()
