@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { backtest, backtestUsage } from './commands/backtest.ts'
+import { labels, labelsUsage } from './commands/labels.ts'
 import { start, startUsage } from './commands/start.ts'
 import { token, tokenUsage } from './commands/token.ts'
 import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
@@ -10,6 +11,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   backtest: { run: backtest, usage: backtestUsage },
   'validate-rules': { run: validateRules, usage: validateRulesUsage },
   token: { run: token, usage: tokenUsage },
+  labels: { run: labels, usage: labelsUsage },
 }
 
 const help = `vigil: serverless fraud detection for payment streams

@@ -12,7 +12,7 @@
  * 2. **JWT authorizer** (`$request.header.Authorization`, the token alone or after `Bearer `): the
  *    token's `kid` must name a key of the JWKS, its algorithm be RSA (RS256/384/512) and its
  *    signature verify; `iss` must equal the issuer; `aud`, or `client_id` when there is no `aud`,
- *    must be one of the audiences; `exp` after now, `nbf` and `iat` (if present) not after now.
+ *    must be one of the audiences (the route's own, where it has its own authorizer); `exp` after now, `nbf` and `iat` (if present) not after now.
  *    Any failure → 401 `{"message":"Unauthorized"}` and the handler is not called. A route with
  *    authorization scopes also needs one of them in `scope`/`scp`, else 403 `{"message":"Forbidden"}`.
  * 3. **Body.** At most `maxBodyBytes` (API Gateway's payload limit, 10 MB) → else 413
@@ -50,6 +50,8 @@ export interface ApiRoute {
   readonly path: string
   /** Authorization scopes the route requires (one of them); none by default, as in lib/case-api.ts. */
   readonly scopes?: readonly string[]
+  /** The audiences of this route's own JWT authorizer (same issuer and keys), instead of `jwt.audience`. */
+  readonly audience?: string | readonly string[]
 }
 
 export interface JwtAuthorizerSettings {
@@ -165,7 +167,7 @@ async function serve(settings: RequestSettings, request: IncomingMessage, respon
   }
 
   const headers = joinedHeaders(request.rawHeaders)
-  const auth = await settings.authorizer(headers['authorization'], match.route.scopes, received)
+  const auth = await settings.authorizer(headers['authorization'], match.route, received)
   if (!auth.ok) {
     request.resume()
     const extra: Record<string, string> = auth.status === 401 && auth.reason ? { 'www-authenticate': `Bearer error="invalid_token" error_description="${auth.reason}"` } : {}
@@ -334,12 +336,15 @@ type AuthResult =
   | { ok: true; claims: Record<string, string>; scopes: string[] | null }
   | { ok: false; status: 401 | 403; reason?: string }
 
-type JwtAuthorizer = (authorization: string | undefined, routeScopes: readonly string[] | undefined, now: number) => Promise<AuthResult>
+type JwtAuthorizer = (authorization: string | undefined, route: ApiRoute, now: number) => Promise<AuthResult>
+
+const audienceList = (audience: string | readonly string[]): readonly string[] => (typeof audience === 'string' ? [audience] : audience)
 
 function jwtAuthorizer(settings: JwtAuthorizerSettings): JwtAuthorizer {
   const keys: JWTVerifyGetKey = typeof settings.jwks === 'function' ? settings.jwks : createLocalJWKSet(settings.jwks)
-  const audiences = typeof settings.audience === 'string' ? [settings.audience] : [...settings.audience]
-  return async (authorization, routeScopes, now) => {
+  return async (authorization, route, now) => {
+    const audiences = audienceList(route.audience ?? settings.audience)
+    const routeScopes = route.scopes
     const token = authorization?.trim().replace(/^Bearer\s+/i, '')
     if (!token) return { ok: false, status: 401 }
     let payload: JWTPayload

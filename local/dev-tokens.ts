@@ -23,6 +23,12 @@
  * case API takes access tokens only: its routes require a role `scope`, which an ID token lacks
  * (functions/case-api/routes.ts); ID tokens are signed here to test that refusal.
  *
+ * A machine client's access token (`signDevClientToken`), as Cognito issues it for the client
+ * credentials grant: `sub` and `client_id` are the client id, `scope` the scopes it was allowed,
+ * `token_use` `access`, no user and no groups. `devClients` are the local counterparts of the user
+ * pool's client-credentials app clients (lib/case-api.ts); `devApiRoutes` lets their tokens through
+ * the local authorizer on exactly the routes the deployed API's labels authorizer covers.
+ *
  * The issuer and audience below are the local runtime's, named here only. They never match a real
  * user pool (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) or app client, so a dev token
  * is refused by a deployed API and a real token by the local server.
@@ -31,7 +37,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
-import { scopesOfGroups, userAccessScope, type CaseApiRole } from '../functions/case-api/routes.ts'
+import { labelsWriteScope, scopesOfGroups, userAccessScope, type CaseApiRole, type CaseApiRoute } from '../functions/case-api/routes.ts'
+import type { ApiRoute } from './api-server.ts'
 
 /** The `iss` of every dev token; the local server's JWT authorizer requires it. */
 export const devIssuer = 'http://localhost/vigil-dev-user-pool'
@@ -46,6 +53,12 @@ export const devSigningAlgorithm = 'RS256'
 /** The groups a dev token can carry: the user pool's groups (lib/case-api.ts). */
 export const devGroups = ['analyst', 'supervisor'] as const satisfies readonly CaseApiRole[]
 export type DevGroup = (typeof devGroups)[number]
+
+/** The local machine clients by name: their client ids and the scopes they are allowed, as in lib/case-api.ts. */
+export const devClients = {
+  'chargeback-feed': { clientId: 'vigil-dev-chargeback-feed', scopes: [labelsWriteScope] },
+} as const satisfies Record<string, { clientId: string; scopes: readonly string[] }>
+export type DevClient = keyof typeof devClients
 
 /** Cognito's default lifetime of access and ID tokens. */
 const defaultLifetimeSeconds = 3600
@@ -143,6 +156,45 @@ export async function signDevToken(key: DevSigningKey, options: DevTokenOptions)
     jti: randomUUID(),
   }
   return new SignJWT(claims).setProtectedHeader({ alg: devSigningAlgorithm, kid: key.kid }).sign(key.privateKey)
+}
+
+export interface DevClientTokenOptions {
+  readonly client: DevClient
+  /** As in `DevTokenOptions`. */
+  readonly expiresIn?: number | string
+  readonly issuedAt?: number
+}
+
+/** An access token shaped like one the user pool issues to a machine client for the client credentials grant. */
+export async function signDevClientToken(key: DevSigningKey, options: DevClientTokenOptions): Promise<string> {
+  const { clientId, scopes } = devClients[options.client]
+  const iat = Math.floor((options.issuedAt ?? Date.now()) / 1000)
+  const claims = {
+    sub: clientId,
+    token_use: 'access',
+    scope: scopes.join(' '),
+    auth_time: iat,
+    iss: devIssuer,
+    exp: iat + lifetimeSeconds(options.expiresIn ?? defaultLifetimeSeconds),
+    iat,
+    version: 2,
+    jti: randomUUID(),
+    client_id: clientId,
+  }
+  return new SignJWT(claims).setProtectedHeader({ alg: devSigningAlgorithm, kid: key.kid }).sign(key.privateKey)
+}
+
+/**
+ * The case API's routes for the local server: a route a machine client may call (`clientScope`)
+ * gets its own authorizer's audiences, the app client's and those of the dev clients allowed that
+ * scope, as lib/case-api.ts gives it a second authorizer; every other route keeps `devAudience`.
+ */
+export function devApiRoutes(routes: readonly CaseApiRoute[]): ApiRoute[] {
+  return routes.map((route) => {
+    if (route.clientScope === undefined) return route
+    const clients = Object.values(devClients).filter((client) => (client.scopes as readonly string[]).includes(route.clientScope!))
+    return { ...route, audience: [devAudience, ...clients.map((client) => client.clientId)] }
+  })
 }
 
 /** Cognito's `sub` is a UUID that never changes for a user; here it is derived from the name. */
