@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import type * as kms from 'aws-cdk-lib/aws-kms'
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
@@ -14,13 +15,15 @@ import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './
 import { nodeFunction } from './node-function.ts'
 import { listItems, tableSchemas, ttlAttribute } from './table-schema.ts'
 import type { Tables } from './tables.ts'
-import { serviceNames } from '../functions/aws/service-names.ts'
+import { labelStreamEnvVar, serviceNames } from '../functions/aws/service-names.ts'
 
 /** The case tasks' entry: one Lambda, an `action` per task state (functions/escalation/). */
 export const caseTasksEntry = fileURLToPath(new URL('../functions/escalation/handler.ts', import.meta.url))
 
 export interface EscalationProps {
   readonly tables: Tables
+  /** Where a verdict goes as a label (lib/labels.ts). */
+  readonly labelStream: kinesis.IStream
   readonly settings: EscalationConfig
   /** Encrypts the topic, the logs and the state machine's data: operational, never cardholder data. */
   readonly operationsKey: kms.Key
@@ -75,15 +78,15 @@ export class Escalation extends Construct {
       logGroup: taskLogs,
       environment: {
         [tableSchemas.cases.envVar]: tables.cases.tableName,
-        [tableSchemas.decisions.envVar]: tables.decisions.tableName,
-        [tableSchemas.rules.envVar]: tables.rules.tableName,
+        [labelStreamEnvVar]: props.labelStream.streamName,
         VIGIL_SLA_SECONDS: JSON.stringify(settings.analystSlaSeconds),
       },
     })
-    // The calls the tasks make: cases read, created and updated; labels and rule stats counted.
+    // The calls the tasks make: cases read, created and updated; a verdict put on the labels stream
+    // (the label applier records it and counts it in the rules' stats).
     tables.grant(tables.cases, this.caseTasks, 'GetItem', 'PutItem', 'UpdateItem')
-    tables.grant(tables.decisions, this.caseTasks, 'UpdateItem')
-    tables.grant(tables.rules, this.caseTasks, 'UpdateItem')
+    props.labelStream.grant(this.caseTasks, 'kinesis:PutRecords')
+    props.labelStream.encryptionKey?.grant(this.caseTasks, 'kms:GenerateDataKey')
     acknowledge(grantsPolicyOf(role), {
       ...keyGrantWildcards('tables key'),
       [`IAM5[Resource::${arnInFinding(tables.cases)}/index/*]`]: "the cases table's own secondary indexes, as CDK's table.grant names them: no other table's",

@@ -74,6 +74,7 @@ export class VigilStack extends Stack {
     })
     this.escalation = new Escalation(this, 'Escalation', {
       tables: this.tables,
+      labelStream: this.labels.stream,
       settings: config.escalation,
       operationsKey: this.scoring.operationsKey,
       logRetention: config.logRetention,

@@ -40,7 +40,7 @@ import { scorerHandler } from '../functions/score/scorer-handler.ts'
 import { tokenizationKeyMiddleware } from '../functions/score/tokenization-key.ts'
 import { ruleSetItems, type TableKey } from '../lib/table-schema.ts'
 import { startApiServer } from './api-server.ts'
-import { defaultDataDir, devAudience, devIssuer, devSigningKey, signDevToken } from './dev-tokens.ts'
+import { defaultDataDir, devApiRoutes, devAudience, devIssuer, devSigningKey, signDevToken } from './dev-tokens.ts'
 import { createStream, startEmulators } from './emulators.ts'
 import { parseEmfLine } from './emf.ts'
 import { startEventSource, type DeadLetter } from './event-source.ts'
@@ -180,6 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const caseTelemetry = createTelemetry(serviceNames.caseTasks)
     const caseTasks = caseTaskDependencies(app.environment(app.logicalIds.caseTasks, stateMachineArn), {
       dynamo,
+      kinesis,
       now,
       record: caseEventRecorder(caseTelemetry.metrics, caseTelemetry.logger),
     })
@@ -218,12 +219,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // 5. The analyst API.
     const signingKey = await devSigningKey({ dataDir: stateDir })
-    const api = caseApiDependencies(app.environment(app.logicalIds.caseApi, stateMachineArn), { dynamo, workflow: new StepFunctionsWorkflow(sfn), now })
+    const api = caseApiDependencies(app.environment(app.logicalIds.caseApi, stateMachineArn), { dynamo, kinesis, workflow: new StepFunctionsWorkflow(sfn), now })
     const apiServer = await startApiServer({
       port: options.apiPort ?? defaultPorts.api,
       host,
       handler: (event) => tracked(handleApiRequest(event, api)),
-      routes: caseApiRoutes,
+      // Machine tokens (npx vigil token --client chargeback-feed) pass on their routes alone, as in AWS.
+      routes: devApiRoutes(caseApiRoutes),
       jwt: { issuer: devIssuer, audience: devAudience, jwks: signingKey.jwks },
     })
     cleanup.push(() => apiServer.stop())

@@ -1,4 +1,4 @@
-/** A stored decision with the analysts' label, as the case API serves it. */
+/** Stored decisions, as the case API serves them. */
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
 import type { Decision } from '../core/decision.ts'
@@ -13,12 +13,6 @@ const expired = (item: Record<string, AttributeValue>, now: number) => {
   return Number.isFinite(expiresAt) && expiresAt * 1000 <= now
 }
 
-export interface DecisionLabel {
-  verdict: 'fraud' | 'legitimate'
-  labeledAt?: string
-  caseId?: string
-}
-
 export class DynamoDecisionQueries {
   private readonly client: DynamoDBClient
   private readonly table: string
@@ -28,17 +22,11 @@ export class DynamoDecisionQueries {
     this.table = table
   }
 
-  /** The decision of a transaction, with the analysts' label if it has one; an expired item counts as gone. */
-  async get(transactionId: string, now: number): Promise<{ decision: Decision; label?: DecisionLabel } | undefined> {
+  /** The decision of a transaction; an expired item counts as gone. */
+  async get(transactionId: string, now: number): Promise<Decision | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { [key]: { S: transactionId } }, ConsistentRead: true }))
     if (!Item || expired(Item, now)) return undefined
-    const { decision } = fromItem(Item)
-    const verdict = Item.label?.S
-    if (verdict !== 'fraud' && verdict !== 'legitimate') return { decision }
-    const label: DecisionLabel = { verdict }
-    if (Item.labeledAt?.S) label.labeledAt = Item.labeledAt.S
-    if (Item.caseId?.S) label.caseId = Item.caseId.S
-    return { decision, label }
+    return fromItem(Item).decision
   }
 
   /** Which of these transactions have a decision (BatchGetItem): a label of any other waits for its transaction. */

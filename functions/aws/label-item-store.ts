@@ -27,9 +27,8 @@ export class DynamoLabelItemStore {
     this.ttlSeconds = options.ttlDays * 86_400
   }
 
-  async read(transactionIds: readonly string[]): Promise<Map<string, LabelItem>> {
-    const items = await batchGet(this.client, this.table, key, transactionIds)
-    return new Map([...items].map(([id, item]) => [id, fromItem(item)]))
+  read(transactionIds: readonly string[]): Promise<Map<string, LabelItem>> {
+    return readLabelItems(this.client, this.table, transactionIds)
   }
 
   /** Writes if the stored version is still `expectedVersion` (0: no item yet); `now` (ISO) starts its retention. */
@@ -63,6 +62,12 @@ export class DynamoLabelItemStore {
       throw error
     }
   }
+}
+
+/** The label items of these transactions (BatchGetItem): what the applier and POST /labels resolve labels against. */
+export async function readLabelItems(client: DynamoDBClient, table: string, transactionIds: readonly string[]): Promise<Map<string, LabelItem>> {
+  const items = await batchGet(client, table, key, transactionIds)
+  return new Map([...items].map(([id, item]) => [id, fromItem(item)]))
 }
 
 function fromItem(item: Record<string, AttributeValue>): LabelItem {

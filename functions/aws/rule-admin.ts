@@ -15,6 +15,7 @@ import {
   type QueryCommandOutput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
+import { labelSources, type LabelSource } from '../core/labels/label.ts'
 import { ruleSetAuditItems, ruleSetItems, ruleStatsItems, tableSchemas } from '../../lib/table-schema.ts'
 import { isConditionalCheckFailure } from './conditional-check.ts'
 
@@ -69,7 +70,11 @@ export interface RuleCounts {
   hits: number
   fraud: number
   legitimate: number
+  /** The same verdicts by the source of the label that set them (`{fraud: {chargeback: 3}}`). */
+  bySource: LabelCountsBySource
 }
+
+export type LabelCountsBySource = Record<'fraud' | 'legitimate', Partial<Record<LabelSource, number>>>
 
 export class DynamoRuleAdmin {
   private readonly client: DynamoDBClient
@@ -290,12 +295,16 @@ export class DynamoRuleAdmin {
     }
   }
 
-  /** Per rule of a version: the scorer's hits and the analysts' verdicts (one item per rule, counted with ADD). */
+  /** Per rule of a version: the scorer's hits and the labels of its hits (one item per rule, counted with ADD by the label applier). */
   async ruleCounts(version: number): Promise<RuleCounts[]> {
     const out: RuleCounts[] = []
     const count = (value: AttributeValue | undefined) => Number(value?.N ?? 0)
     for await (const item of this.query(ruleStatsItems.partition(version))) {
-      out.push({ ruleId: item[rulesSk]!.S!, hits: count(item.hits), fraud: count(item.fraud), legitimate: count(item.legitimate) })
+      const bySource: LabelCountsBySource = { fraud: {}, legitimate: {} }
+      for (const verdict of ['fraud', 'legitimate'] as const) {
+        for (const source of labelSources) if (count(item[`${verdict}_${source}`]) > 0) bySource[verdict][source] = count(item[`${verdict}_${source}`])
+      }
+      out.push({ ruleId: item[rulesSk]!.S!, hits: count(item.hits), fraud: count(item.fraud), legitimate: count(item.legitimate), bySource })
     }
     return out
   }

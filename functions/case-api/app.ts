@@ -32,8 +32,8 @@ export interface CaseApiDeps {
     'activeVersion' | 'versions' | 'body' | 'stored' | 'create' | 'activate' | 'ruleCounts' | 'activationRequest' | 'activationRequests' | 'requestActivation' | 'takeActivationRequest' | 'appendAudit' | 'audit'
   >
   workflow: WorkflowPort
-  /** POST /labels: absent where the labels table and stream are not configured (503). */
-  labels?: LabelPorts
+  /** POST /labels: what stands, and where labels go. */
+  labels: LabelPorts
   /** Epoch ms. */
   now: () => number
   /** Unexpected failures (a 500, or a verdict recorded whose workflow could not be resumed). */
@@ -234,8 +234,10 @@ const decision: Handler = async (request, deps) => {
 
 const getDecision: Handler = async (request, deps) => {
   const id = request.path.id as string
-  const found = await deps.decisions.get(id, deps.now())
-  return found ? json(200, found) : problem('not_found', `no decision for transaction ${id}`)
+  const [decision, items] = await Promise.all([deps.decisions.get(id, deps.now()), deps.labels.items.read([id])])
+  if (!decision) return problem('not_found', `no decision for transaction ${id}`)
+  const standing = items.get(id)?.standing
+  return json(200, standing ? { decision, label: standing } : { decision })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,7 +341,7 @@ const approveRuleSet: Handler = async (request, deps) => {
 const ruleSetAudit: Handler = async (_request, deps) => json(200, { items: await deps.rules.audit() })
 
 export const statsNote =
-  'hits: decisions the rule fired in under this version, as the scorer counts them (once per batch, after writing its decisions: a batch that fails in between is not counted, and decisions scored before hit counting was deployed are not either). fraud, legitimate: the analysts\' verdicts on the cases it fired on. precision = fraud / (fraud + legitimate), null until such a case is decided. Shadow rules are counted too: their precision is what activating them would give.'
+  'hits: decisions the rule fired in under this version, as the scorer counts them (once per batch, after writing its decisions: a batch that fails in between is not counted, and decisions scored before hit counting was deployed are not either). fraud, legitimate: the labels of the transactions it fired on, from every source (analysts\' verdicts, chargebacks, issuer and customer reports; a flipped label moves its count), and bySource says which; counted once per label the applier records (a crash between recording a label and counting it loses that count, never doubles it). precision = fraud / (fraud + legitimate), null until such a label. Shadow rules are counted too: their precision is what activating them would give.'
 
 const ruleStats: Handler = async (request, deps) => {
   const query = request.query as z.output<typeof ruleStatsQuerySchema>
@@ -357,8 +359,8 @@ const ruleStats: Handler = async (request, deps) => {
     active: version === active,
     note: statsNote,
     rules: rules.map((rule) => {
-      const { hits = 0, fraud = 0, legitimate = 0 } = counts.get(rule.id) ?? {}
-      return { ...rule, hits, fraud, legitimate, precision: fraud + legitimate === 0 ? null : fraud / (fraud + legitimate) }
+      const { hits = 0, fraud = 0, legitimate = 0, bySource = { fraud: {}, legitimate: {} } } = counts.get(rule.id) ?? {}
+      return { ...rule, hits, fraud, legitimate, bySource, precision: fraud + legitimate === 0 ? null : fraud / (fraud + legitimate) }
     }),
   })
 }
@@ -370,7 +372,6 @@ const ruleStats: Handler = async (request, deps) => {
 const postLabels: ClientRouteHandler = async (request, deps) => {
   const envelope = validate(labelsEnvelopeSchema, request.body, 'labels')
   if (!envelope.ok) return envelope.response
-  if (!deps.labels) return problem('unavailable', 'labels are not configured here (the labels table and stream)')
   const answer = await takeLabels({ ...deps.labels, decisions: deps.decisions, now: deps.now }, envelope.value.labels)
   if (answer.counts.failed > 0) {
     const codes = [...new Set(answer.items.flatMap((item) => (item.status === 'failed' ? (item.issues ?? []).map((issue) => issue.message) : [])))]

@@ -5,7 +5,7 @@ import * as z from 'zod'
 import { tableSchemas } from '../../lib/table-schema.ts'
 import { DynamoCaseQueries } from '../aws/case-queries.ts'
 import { DynamoDecisionQueries } from '../aws/decision-queries.ts'
-import { DynamoLabelItemStore } from '../aws/label-item-store.ts'
+import { readLabelItems } from '../aws/label-item-store.ts'
 import { KinesisLabelStream } from '../aws/label-stream.ts'
 import { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import { DynamoCaseStore } from '../aws/case-store.ts'
@@ -20,9 +20,8 @@ const configSchema = z.object({
   [tableSchemas.cases.envVar]: z.string().min(1),
   [tableSchemas.decisions.envVar]: z.string().min(1),
   [tableSchemas.rules.envVar]: z.string().min(1),
-  // Optional until the local runtime resolves the stream (local/synthesized.ts): without them POST /labels answers 503.
-  [tableSchemas.labels.envVar]: z.string().min(1).optional(),
-  [labelStreamEnvVar]: z.string().min(1).optional(),
+  [tableSchemas.labels.envVar]: z.string().min(1),
+  [labelStreamEnvVar]: z.string().min(1),
 })
 
 /**
@@ -45,8 +44,6 @@ export function caseApiDependencies(
   const config = configSchema.parse(env)
   const dynamo = options.dynamo ?? dynamoDbClient()
   const cases = config[tableSchemas.cases.envVar]!
-  const labelsTable = config[tableSchemas.labels.envVar]
-  const labelStream = config[labelStreamEnvVar]
   return {
     cases: new DynamoCaseStore(dynamo, cases),
     queue: new DynamoCaseQueries(dynamo, cases),
@@ -54,15 +51,11 @@ export function caseApiDependencies(
     rules: new DynamoRuleAdmin(dynamo, config[tableSchemas.rules.envVar]!),
     workflow: options.workflow ?? new StepFunctionsWorkflow(options.sfn ?? new SFNClient({})),
     now: options.now ?? Date.now,
-    ...(labelsTable !== undefined && labelStream !== undefined
-      ? {
-          labels: {
-            // Read only (the type allows nothing else): label items are the applier's to write, and to set the retention of.
-            items: new DynamoLabelItemStore(dynamo, labelsTable, { ttlDays: 0 }),
-            stream: new KinesisLabelStream(options.kinesis ?? createKinesisClient(), labelStream),
-          },
-        }
-      : {}),
+    labels: {
+      // Read only: label items are the applier's to write.
+      items: { read: (ids) => readLabelItems(dynamo, config[tableSchemas.labels.envVar], ids) },
+      stream: new KinesisLabelStream(options.kinesis ?? createKinesisClient(), config[labelStreamEnvVar]),
+    },
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.onRuleSetActivated ? { onRuleSetActivated: options.onRuleSetActivated } : {}),
   }

@@ -46,7 +46,6 @@ export const problemCodes = {
   payload_too_large: [413, 'Payload too large'],
   unsupported_media_type: [415, 'Unsupported media type'],
   internal: [500, 'Internal error'],
-  unavailable: [503, 'Service unavailable'],
 } as const satisfies Record<string, readonly [number, string]>
 
 export type ProblemCode = keyof typeof problemCodes

@@ -9,7 +9,6 @@
  * applier's resolution is the one that counts, and it is idempotent, so resending never hurts.
  */
 import type { DynamoDecisionQueries } from '../aws/decision-queries.ts'
-import type { DynamoLabelItemStore } from '../aws/label-item-store.ts'
 import type { KinesisLabelStream } from '../aws/label-stream.ts'
 import { defaultEventTime } from '../core/event-time.ts'
 import { fromZodError } from '../core/issues.ts'
@@ -22,7 +21,7 @@ import { labelStatuses, type ApiIssue, type LabelsResponse, type LabelStatus } f
 /** Where labels are read from and sent to. */
 export interface LabelPorts {
   /** The label items, for what stands. */
-  items: Pick<DynamoLabelItemStore, 'read'>
+  items: { read(transactionIds: readonly string[]): Promise<Map<string, LabelItem>> }
   stream: Pick<KinesisLabelStream, 'send'>
 }
 

@@ -146,7 +146,7 @@ export const operations: Record<CaseApiOperation, OperationSpec> = {
     query: emptyQuerySchema,
     body: labelsRequestSchema,
     success: { status: 200, description: 'Every label answered', schema: labelsResponseSchema },
-    errors: [415, 503],
+    errors: [415],
   },
   openApi: {
     summary: 'This document',
@@ -165,7 +165,6 @@ const errorDescriptions: Record<number, string> = {
   413: 'The body exceeds the route\'s limit',
   415: 'The body is not JSON',
   500: 'An unexpected error',
-  503: 'The route is not configured on this deployment',
 }
 
 const commonErrors = [400, 401, 403, 404, 405, 413, 500]

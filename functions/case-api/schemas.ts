@@ -5,7 +5,7 @@
 import * as z from 'zod'
 import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeTextSchema, priorities, usernameSchema } from '../core/cases/index.ts'
 import { decisionSchema } from '../core/decision.ts'
-import { labelSchema } from '../core/labels/label.ts'
+import { labelSchema, labelSources } from '../core/labels/label.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
 import { transactionSchema } from '../core/transaction.ts'
 import { auditPageSize, ruleSetAuditActions } from '../aws/rule-admin.ts'
@@ -122,14 +122,9 @@ export const caseListSchema = z
 export const decisionResponseSchema = z
   .strictObject({
     decision: decisionSchema,
-    label: z
-      .strictObject({
-        verdict: z.enum(['fraud', 'legitimate']),
-        labeledAt: z.string().optional(),
-        caseId: z.string().optional(),
-      })
+    label: labelSchema
       .optional()
-      .describe('The analysts\' verdict on the transaction, once a case about it was decided'),
+      .describe('The label that stands for the transaction (the newest report from any source: an analyst\'s verdict, a chargeback, …), once the label applier has recorded one'),
   })
   
 
@@ -191,9 +186,15 @@ export const ruleStatsResponseSchema = z
         id: z.string(),
         mode: z.enum(ruleModes).optional(),
         hits: z.int().nonnegative().describe('Decisions the rule fired in under this version, as the scorer counts them (see `note`)'),
-        fraud: z.int().nonnegative().describe('Cases this rule fired on that analysts decided as fraud'),
-        legitimate: z.int().nonnegative().describe('Cases this rule fired on that analysts decided as legitimate'),
-        precision: z.number().min(0).max(1).nullable().describe('fraud / (fraud + legitimate); null without a labeled case'),
+        fraud: z.int().nonnegative().describe('Transactions this rule fired on that are labeled fraud, by any source'),
+        legitimate: z.int().nonnegative().describe('Transactions this rule fired on that are labeled legitimate, by any source'),
+        bySource: z
+          .strictObject({
+            fraud: z.partialRecord(z.enum(labelSources), z.int().nonnegative()),
+            legitimate: z.partialRecord(z.enum(labelSources), z.int().nonnegative()),
+          })
+          .describe('The same counts by the source of the label that set each verdict (analyst, chargeback, issuer, customer)'),
+        precision: z.number().min(0).max(1).nullable().describe('fraud / (fraud + legitimate); null without a labeled hit'),
       }),
     ),
   })

@@ -1,16 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import * as z from 'zod'
+import { labelStreamEnvVar } from '../aws/service-names.ts'
 import { tableSchemas } from '../../lib/table-schema.ts'
 import { dynamoDbClient } from '../aws/clients.ts'
 import { DynamoCaseStore } from '../aws/case-store.ts'
-import { DynamoLabelStore } from '../aws/label-store.ts'
+import { createKinesisClient } from '../aws/kinesis-client.ts'
+import { KinesisLabelStream } from '../aws/label-stream.ts'
 import { slaTableSchema } from '../core/cases/index.ts'
 import type { CaseTaskDeps } from './tasks.ts'
 
 const configSchema = z.object({
   [tableSchemas.cases.envVar]: z.string().min(1),
-  [tableSchemas.decisions.envVar]: z.string().min(1),
-  [tableSchemas.rules.envVar]: z.string().min(1),
+  [labelStreamEnvVar]: z.string().min(1),
   VIGIL_SLA_SECONDS: z.string().transform((text) => slaTableSchema.parse(JSON.parse(text))),
 })
 
@@ -20,13 +22,13 @@ const configSchema = z.object({
  */
 export function caseTaskDependencies(
   env: Record<string, string | undefined>,
-  options: { dynamo?: DynamoDBClient; now?: () => number; record?: CaseTaskDeps['record'] } = {},
+  options: { dynamo?: DynamoDBClient; kinesis?: KinesisClient; now?: () => number; record?: CaseTaskDeps['record'] } = {},
 ): CaseTaskDeps {
   const config = configSchema.parse(env)
   const dynamo = options.dynamo ?? dynamoDbClient()
   return {
     cases: new DynamoCaseStore(dynamo, config[tableSchemas.cases.envVar]!),
-    labels: new DynamoLabelStore(dynamo, { decisions: config[tableSchemas.decisions.envVar]!, rules: config[tableSchemas.rules.envVar]! }),
+    labels: new KinesisLabelStream(options.kinesis ?? createKinesisClient(), config[labelStreamEnvVar]),
     sla: config.VIGIL_SLA_SECONDS,
     now: options.now ?? (() => Date.now()),
     record: options.record ?? (() => {}),

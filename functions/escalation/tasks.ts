@@ -1,5 +1,7 @@
 import * as z from 'zod'
+import type { LabelSendResult } from '../aws/label-stream.ts'
 import { escalate, expire, labelOf, markBlocked, markUnblocked, openCase, type Case, type CaseError, type SlaTable } from '../core/cases/index.ts'
+import type { Label } from '../core/labels/label.ts'
 import type { Result } from '../core/result.ts'
 import type { CaseEvent } from './metrics.ts'
 
@@ -44,7 +46,8 @@ export interface CaseTaskDeps {
     update(c: Case, previousVersion: number): Promise<'written' | 'conflict'>
     setPendingTask(caseId: string, pending: { token: string; role: 'analyst' | 'supervisor' }): Promise<void>
   }
-  labels: { record(c: Case): Promise<void> }
+  /** The labels stream (functions/aws/label-stream.ts): a verdict is a label like any other, applied by the label applier. */
+  labels: { send(labels: readonly Label[]): Promise<LabelSendResult[]> }
   sla: SlaTable
   now: () => number
   /** Told of each opening, escalation, missed deadline and closing, once (see CaseEvent). */
@@ -98,9 +101,15 @@ export async function runCaseTask(input: unknown, deps: CaseTaskDeps): Promise<W
       deps.record({ kind: 'slaBreached', deadline: 'supervisor' })
       return view(expired, now)
     }
-    case 'label':
-      if (labelOf(current)) await deps.labels.record(current)
+    case 'label': {
+      // Sending again is harmless (the applier counts a label once), so a retried task may.
+      const label = labelOf(current)
+      if (label) {
+        const [result] = await deps.labels.send([label])
+        if (!result?.sent) throw new CaseTaskError('LabelNotSent', `the label of case ${current.caseId} was not sent: ${result?.errorCode ?? 'no result'}`)
+      }
       return view(current, now)
+    }
     case 'close':
       if (current.status === 'closed' && current.outcome) deps.record({ kind: 'closed', outcome: current.outcome })
       return view(current, now)

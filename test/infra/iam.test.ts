@@ -238,7 +238,7 @@ describe('roles', () => {
 
 describe('table grants', () => {
   const dev = templates.dev
-  const { tables, scoring, escalation, caseApi } = dev.stack
+  const { tables, scoring, escalation, caseApi, labels } = dev.stack
   const seedRole = scoring.node.findChild('SeedRole') as iam.IRole
 
   /** The DynamoDB actions a role may take on a table (its ARN or its indexes'), sorted. */
@@ -253,7 +253,8 @@ describe('table grants', () => {
   // nothing more: no Scan, no DeleteItem, no BatchWriteItem anywhere.
   it.each([
     ['the scorer', () => scoring.scorer.role!, { decisions: only('BatchGetItem', 'GetItem', 'PutItem'), entityState: only('BatchGetItem', 'PutItem'), quarantine: only('PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), cases: [] }],
-    ['the case tasks', () => escalation.caseTasks.role!, { cases: only('GetItem', 'PutItem', 'UpdateItem'), decisions: only('UpdateItem'), rules: only('UpdateItem'), entityState: [], quarantine: [] }],
+    ['the case tasks', () => escalation.caseTasks.role!, { cases: only('GetItem', 'PutItem', 'UpdateItem'), decisions: [], rules: [], labels: [], entityState: [], quarantine: [] }],
+    ['the label applier', () => labels.applier.role!, { labels: only('BatchGetItem', 'PutItem'), decisions: only('BatchGetItem'), entityState: only('BatchGetItem', 'PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), quarantine: only('PutItem'), cases: [] }],
     ['the case API', () => caseApi.handler.role!, { cases: only('GetItem', 'Query', 'UpdateItem'), decisions: only('BatchGetItem', 'GetItem'), rules: only('GetItem', 'PutItem', 'Query', 'UpdateItem'), labels: only('BatchGetItem'), entityState: [], quarantine: [] }],
     ['the rules seeding', () => seedRole, { rules: only('PutItem'), decisions: [], entityState: [], quarantine: [], cases: [] }],
   ] as const)('%s: exactly the table actions it calls', (_name, role, expected) => {

@@ -8,7 +8,6 @@ import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import { handleApiRequest } from '../../functions/case-api/app.ts'
 import { caseApiDependencies } from '../../functions/case-api/dependencies.ts'
 import { caseApiRoutes } from '../../functions/case-api/routes.ts'
-import { tableEnvironment } from '../../local/emulators.ts'
 import { startApiServer, type ApiServer } from '../../local/api-server.ts'
 import { devAudience, devIssuer, generateDevSigningKey, signDevToken, type DevSigningKey } from '../../local/dev-tokens.ts'
 import { useEmulators } from '../support/emulators.ts'
@@ -27,7 +26,7 @@ beforeAll(async () => {
   flow = await workflowFixture(aws, { timeScale: 1e-2 })
   await publishRuleSet(aws.dynamo, flow.names.rules, defaultRuleSet(), new Date())
   key = await generateDevSigningKey()
-  const deps = caseApiDependencies(tableEnvironment(flow.names), { dynamo: aws.dynamo, workflow: flow.commands.workflow, now: flow.now })
+  const deps = caseApiDependencies(flow.apiEnvironment, { dynamo: aws.dynamo, kinesis: aws.kinesis, workflow: flow.commands.workflow, now: flow.now })
   server = await startApiServer({
     handler: (event) => handleApiRequest(event, deps),
     routes: caseApiRoutes,
@@ -78,8 +77,9 @@ describe('the case API over HTTP with the JWT authorizer', () => {
     expect(again.status).toBe(409)
     expect(again.type).toContain('application/problem+json')
 
+    await flow.applyLabels()
     const labeled = await call('GET', `/transactions/${decision.transactionId}/decision`, analyst)
-    expect(labeled.body).toMatchObject({ decision: { transactionId: decision.transactionId }, label: { verdict: 'fraud' } })
+    expect(labeled.body).toMatchObject({ decision: { transactionId: decision.transactionId }, label: { fraud: true, source: 'analyst' } })
   })
 
   it('pages through the queue with a cursor, oldest deadline first', async () => {

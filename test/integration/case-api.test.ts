@@ -3,6 +3,7 @@
  * with the authorizer's claims directly (the JWT and HTTP layer is the local server's concern).
  * Every response is checked for the security headers, problem+json on errors, no 5xx, and no PAN.
  */
+import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +15,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { DynamoCaseQueries, type CaseQueryOptions } from '../../functions/aws/case-queries.ts'
 import { DynamoCaseStore } from '../../functions/aws/case-store.ts'
 import { DynamoDecisionStore } from '../../functions/aws/decision-store.ts'
-import { DynamoLabelStore } from '../../functions/aws/label-store.ts'
+import { DynamoLabelItemStore } from '../../functions/aws/label-item-store.ts'
 import { DynamoRuleSetSource } from '../../functions/aws/rule-set-store.ts'
 import { DynamoRuleStatsStore } from '../../functions/aws/rule-stats-store.ts'
 import { handleApiRequest, type CaseApiDeps, type CaseApiEvent } from '../../functions/case-api/app.ts'
@@ -161,13 +162,13 @@ function recordingWorkflow() {
 }
 
 async function fresh(options: { queries?: CaseQueryOptions; workflow?: WorkflowPort } = {}) {
-  const names = { cases: uniqueName('cases'), decisions: uniqueName('decisions'), rules: uniqueName('rules') }
+  const names = { cases: uniqueName('cases'), decisions: uniqueName('decisions'), rules: uniqueName('rules'), labels: uniqueName('labels') }
   await createTables(aws.dynamo, names)
   const recording = recordingWorkflow()
   const errors: unknown[] = []
   let now = t0 + hour
   const deps: CaseApiDeps = {
-    ...caseApiDependencies(tableEnvironment(names), { dynamo: aws.dynamo, workflow: options.workflow ?? recording.port, now: () => now }),
+    ...caseApiDependencies({ ...tableEnvironment(names), [labelStreamEnvVar]: uniqueName('labels') }, { dynamo: aws.dynamo, workflow: options.workflow ?? recording.port, now: () => now }),
     onError: (error) => errors.push(error),
   }
   if (options.queries) deps.queue = new DynamoCaseQueries(aws.dynamo, names.cases, options.queries)
@@ -536,7 +537,7 @@ describe('the workflow, end to end', () => {
     const { workflowFixture, scored } = await import('../support/workflow.ts')
     // An hour of SLA takes 3.6 s: room to claim and decide before the deadline, even on a loaded machine.
     const flow = await workflowFixture(aws, { timeScale: 1e-3 })
-    const deps = caseApiDependencies(tableEnvironment(flow.names), { dynamo: aws.dynamo, workflow: flow.commands.workflow, now: flow.now })
+    const deps = caseApiDependencies(flow.apiEnvironment, { dynamo: aws.dynamo, workflow: flow.commands.workflow, now: flow.now })
     await call(deps, 'PUT', '/rules', { claims: sam, body: defaultRules })
     await call(deps, 'POST', '/rules/1/activate', { claims: sam })
     await call(deps, 'POST', '/rules/1/approve', { claims: sue })
@@ -553,11 +554,25 @@ describe('the workflow, end to end', () => {
     expect(await flow.machine.wait(id)).toMatchObject({ status: 'SUCCEEDED' })
     expect(await flow.listed(transaction.card.token)).toBe(true)
 
+    // The verdict went out as a label; once the label applier has recorded it, it stands and counts.
+    await flow.applyLabels()
     const stored = await call(deps, 'GET', `/transactions/${decision.transactionId}/decision`)
-    expect(decisionResponseSchema.parse(stored.body)).toMatchObject({ decision: { transactionId: decision.transactionId, outcome: 'block' }, label: { verdict: 'fraud', caseId: id } })
+    const closedAt = (await flow.cases.get(id))!.case.closedAt
+    expect(decisionResponseSchema.parse(stored.body)).toMatchObject({
+      decision: { transactionId: decision.transactionId, outcome: 'block' },
+      label: { transactionId: decision.transactionId, fraud: true, source: 'analyst', reportedAt: closedAt },
+    })
     const stats = ruleStatsResponseSchema.parse((await call(deps, 'GET', '/rules/stats')).body)
     // Hits come from the scorer, which this test does not run.
-    expect(stats.rules.find((r) => r.id === 'card-testing')).toEqual({ id: 'card-testing', mode: 'active', hits: 0, fraud: 1, legitimate: 0, precision: 1 })
+    expect(stats.rules.find((r) => r.id === 'card-testing')).toEqual({
+      id: 'card-testing',
+      mode: 'active',
+      hits: 0,
+      fraud: 1,
+      legitimate: 0,
+      bySource: { fraud: { analyst: 1 }, legitimate: {} },
+      precision: 1,
+    })
     expect((await call(deps, 'GET', '/cases')).body.items).toEqual([])
   })
 })
@@ -573,9 +588,11 @@ describe('GET /transactions/{id}/decision', () => {
     expect(decisionResponseSchema.parse(before.body)).toEqual({ decision: expect.objectContaining({ transactionId: 'tx-labeled', outcome: 'review', score: 60 }) })
     expect(before.body.decision.rules[0].values).toEqual({ 'txn.amount': 1_000, 'features.card_avg_amount_30d': 80 })
 
-    await new DynamoLabelStore(aws.dynamo, { decisions: names.decisions, rules: names.rules }).record(c)
+    // What the label applier keeps standing: the newest report, here a chargeback after the verdict.
+    const chargeback = { transactionId: 'tx-labeled', fraud: true, reportedAt: '2026-12-20T00:00:00.000Z', source: 'chargeback' } as const
+    await new DynamoLabelItemStore(aws.dynamo, names.labels, { ttlDays: 400 }).write('tx-labeled', { standing: chargeback, applied: [], waiting: [], version: 1 }, 0, '2026-12-20T00:00:00.000Z')
     const after = await call(deps, 'GET', '/transactions/tx-labeled/decision')
-    expect(after.body.label).toEqual({ verdict: 'fraud', labeledAt: c.closedAt, caseId: c.caseId })
+    expect(after.body.label).toEqual(chargeback)
 
     expect((await call(deps, 'GET', '/transactions/tx-none/decision')).status).toBe(404)
     expect((await call(deps, 'GET', '/transactions/tx%20with%20spaces/decision')).status).toBe(400)
@@ -757,9 +774,10 @@ describe('rules', () => {
     await call(deps, 'PUT', '/rules', { claims: sam, body: { ...defaultRules, version: 2 } })
     await call(deps, 'POST', '/rules/1/activate', { claims: sam })
     await call(deps, 'POST', '/rules/1/approve', { claims: sue })
+    // As the label applier counts them (functions/aws/rule-stats-store.ts): by verdict, and by source.
     const counts = async (version: number, rule: string, fraud: number, legitimate: number) =>
       aws.dynamo.send(
-        new PutItemCommand({ TableName: names.rules, Item: { pk: { S: ruleStatsItems.partition(version) }, sk: { S: rule }, fraud: { N: String(fraud) }, legitimate: { N: String(legitimate) } } }),
+        new PutItemCommand({ TableName: names.rules, Item: { pk: { S: ruleStatsItems.partition(version) }, sk: { S: rule }, fraud: { N: String(fraud) }, legitimate: { N: String(legitimate) }, fraud_chargeback: { N: String(fraud) }, legitimate_analyst: { N: String(legitimate) } } }),
       )
     await counts(1, 'card-testing', 3, 1)
     await counts(1, 'spend-spike', 0, 2)
@@ -777,11 +795,12 @@ describe('rules', () => {
     expect(stats).toMatchObject({ version: 1, active: true, note: expect.stringContaining('hits: decisions the rule fired in') })
     const byId = new Map(stats.rules.map((r) => [r.id, r]))
     expect(stats.rules).toHaveLength(defaultRules.rules.length)
-    expect(byId.get('card-testing')).toEqual({ id: 'card-testing', mode: 'active', hits: 12, fraud: 3, legitimate: 1, precision: 0.75 })
+    expect(byId.get('card-testing')).toEqual({ id: 'card-testing', mode: 'active', hits: 12, fraud: 3, legitimate: 1, bySource: { fraud: { chargeback: 3 }, legitimate: { analyst: 1 } }, precision: 0.75 })
     expect(byId.get('spend-spike')).toMatchObject({ hits: 0, fraud: 0, legitimate: 2, precision: 0 })
     expect(byId.get('velocity-1h')).toMatchObject({ fraud: 1, legitimate: 0, precision: 1 })
-    expect(byId.get('ip-many-cards')).toEqual({ id: 'ip-many-cards', mode: 'shadow', hits: 4, fraud: 0, legitimate: 0, precision: null })
-    expect(byId.get('velocity-10m')).toEqual({ id: 'velocity-10m', mode: 'active', hits: 0, fraud: 0, legitimate: 0, precision: null })
+    const none = { fraud: {}, legitimate: {} }
+    expect(byId.get('ip-many-cards')).toEqual({ id: 'ip-many-cards', mode: 'shadow', hits: 4, fraud: 0, legitimate: 0, bySource: none, precision: null })
+    expect(byId.get('velocity-10m')).toEqual({ id: 'velocity-10m', mode: 'active', hits: 0, fraud: 0, legitimate: 0, bySource: none, precision: null })
 
     const v2 = ruleStatsResponseSchema.parse((await call(deps, 'GET', '/rules/stats', { query: { version: '2' } })).body)
     expect(v2).toMatchObject({ version: 2, active: false })
@@ -929,7 +948,7 @@ describe('handler.ts: the deployed wiring (middy, Powertools logger, deps from t
   it('serves requests against the tables its environment names', async () => {
     const { names, store } = await fresh()
     await store.create(opened('wired'))
-    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names) })) vi.stubEnv(name, value)
+    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names), [labelStreamEnvVar]: uniqueName('labels') })) vi.stubEnv(name, value)
     try {
       const { handler } = await import('../../functions/case-api/handler.ts')
       const context = { functionName: 'vigil-case-api', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context
@@ -945,7 +964,7 @@ describe('handler.ts: the deployed wiring (middy, Powertools logger, deps from t
 
   it('an activation writes a RuleSetActivated EMF metric (the alarm\'s), a request alone does not', async () => {
     const { names } = await fresh()
-    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names) })) vi.stubEnv(name, value)
+    for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names), [labelStreamEnvVar]: uniqueName('labels') })) vi.stubEnv(name, value)
     const written: string[] = []
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk))

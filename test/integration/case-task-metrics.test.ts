@@ -3,13 +3,14 @@
  * retries included: its EMF lines count each opening, escalation, missed deadline and closing
  * once, and its log lines carry the case id.
  */
+import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
 import type { Context } from 'aws-lambda'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DynamoCaseStore } from '../../functions/aws/case-store.ts'
 import { claimCase, decideCase } from '../../functions/case-api/case-commands.ts'
 import { defaultSlaTable } from '../../functions/core/cases/index.ts'
 import { metricSamples, parseEmfLine, type MetricSample } from '../../local/emf.ts'
-import { createTables, tableEnvironment } from '../../local/emulators.ts'
+import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
 import { uniqueName, useEmulators } from '../support/emulators.ts'
 import { scored } from '../support/workflow.ts'
 
@@ -20,7 +21,9 @@ let handler: (event: unknown, context: Context) => Promise<unknown>
 
 beforeAll(async () => {
   await createTables(aws.dynamo, names)
-  for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names), VIGIL_SLA_SECONDS: JSON.stringify(defaultSlaTable) })) vi.stubEnv(name, value)
+  const labelStream = uniqueName('labels')
+  await createStream(aws.kinesis, labelStream, 1)
+  for (const [name, value] of Object.entries({ ...aws.env, ...tableEnvironment(names), [labelStreamEnvVar]: labelStream, VIGIL_SLA_SECONDS: JSON.stringify(defaultSlaTable) })) vi.stubEnv(name, value)
   ;({ handler } = await import('../../functions/escalation/handler.ts'))
 })
 

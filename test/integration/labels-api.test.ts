@@ -6,12 +6,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { handleApiRequest, type CaseApiDeps, type CaseApiEvent } from '../../functions/case-api/app.ts'
-import { caseApiDependencies } from '../../functions/case-api/dependencies.ts'
 import type { Claims } from '../../functions/case-api/identity.ts'
 import { labelsMaxBodyBytes, labelsWriteScope, maxLabelsPerRequest } from '../../functions/case-api/routes.ts'
 import { labelsResponseSchema, problemSchema } from '../../functions/case-api/schemas.ts'
 import type { Label } from '../../functions/core/labels/label.ts'
-import { tableEnvironment } from '../../local/emulators.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { labelsApiFixture } from '../support/labels-api.ts'
 import { panLikeRuns } from '../support/pan-scan.ts'
@@ -174,13 +172,5 @@ describe('POST /labels', () => {
     expect(statuses(body)).toEqual(['failed', 'failed', 'invalid'])
     expect(body.items[0].issues[0]).toEqual({ path: 'labels[0]', message: expect.stringContaining('ResourceNotFoundException') })
     expect(f.errors).toHaveLength(1)
-  })
-
-  it('is 503 where the labels table and stream are not configured', async () => {
-    const f = await labelsApiFixture(aws)
-    const { labels: _labels, ...withoutLabels } = f.names
-    const deps = caseApiDependencies(tableEnvironment(withoutLabels), { dynamo: aws.dynamo, workflow: { resume: async () => 'resumed' } })
-    const { status, body } = await post(deps, { labels: [label('tx-0', true)] })
-    expect([status, body.type]).toEqual([503, 'urn:vigil:problem:unavailable'])
   })
 })

@@ -4,6 +4,7 @@
  * rule set that never ran unless a supervisor other than its requester approved it; a rollback (to
  * a version that ran, the seeded one included) is single-handed; and the trail records every switch.
  */
+import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -56,7 +57,7 @@ describe('rule-set activation', () => {
         const names = { rules: uniqueName('rules'), cases: uniqueName('cases'), decisions: uniqueName('decisions') }
         await createTables(aws.dynamo, { rules: names.rules })
         let clock = Date.parse('2026-11-24T09:00:00.000Z')
-        const deps = caseApiDependencies(tableEnvironment(names), { dynamo: aws.dynamo, now: () => (clock += 1_000) })
+        const deps = caseApiDependencies({ ...tableEnvironment({ ...names, labels: uniqueName('labels') }), [labelStreamEnvVar]: uniqueName('labels') }, { dynamo: aws.dynamo, now: () => (clock += 1_000) })
         const admin = new DynamoRuleAdmin(aws.dynamo, names.rules)
         // Seeding at deploy or start is not a person's activation: it sets the pointer directly.
         if (seeded) await publishRuleSet(aws.dynamo, names.rules, defaultRules, new Date(clock))

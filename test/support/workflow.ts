@@ -1,4 +1,8 @@
+import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { Logger } from '@aws-lambda-powertools/logger'
+import { applyLabelEvent } from '../../functions/apply-labels/apply-event.ts'
+import { labelApplierDependencies } from '../../functions/apply-labels/dependencies.ts'
 import { App, type CfnElement } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import { DynamoCaseStore } from '../../functions/aws/case-store.ts'
@@ -13,7 +17,9 @@ import { caseId } from '../../functions/aws/escalation.ts'
 import { readVigilConfig } from '../../lib/config.ts'
 import { listItems } from '../../lib/table-schema.ts'
 import { VigilStack } from '../../lib/vigil-stack.ts'
-import { createTables, tableEnvironment } from '../../local/emulators.ts'
+import { labelSchema, type Label } from '../../functions/core/labels/label.ts'
+import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
+import { KinesisPoller } from './kinesis-poller.ts'
 import { definitionFromTemplate, dynamoDbServiceHandlers, LocalStateMachine, TaskTimedOut } from '../../local/state-machine.ts'
 import type { EmulatorContext } from './emulators.ts'
 import { uniqueName } from './emulators.ts'
@@ -32,8 +38,22 @@ const synthesized = (() => {
  */
 export async function workflowFixture(aws: EmulatorContext, options: { timeScale?: number; beforeTask?: (event: CaseTaskEvent) => Promise<void> } = {}) {
   const timeScale = options.timeScale ?? 1e-4
-  const names = { cases: uniqueName('cases'), decisions: uniqueName('decisions'), rules: uniqueName('rules') }
+  const names = {
+    cases: uniqueName('cases'),
+    decisions: uniqueName('decisions'),
+    rules: uniqueName('rules'),
+    labels: uniqueName('labels'),
+    entityState: uniqueName('entities'),
+    quarantine: uniqueName('quarantine'),
+  }
   await createTables(aws.dynamo, names)
+  const labelStream = uniqueName('labels')
+  await createStream(aws.kinesis, labelStream, 1)
+  const labelReader = new KinesisPoller({ client: aws.kinesis, streamName: labelStream })
+  const labelsSent: Label[] = []
+  // The label applier on the same tables and stream, read by its own poller.
+  const applier = labelApplierDependencies(tableEnvironment(names), new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo })
+  const applierReader = new KinesisPoller({ client: aws.kinesis, streamName: labelStream })
   const { stack, template } = synthesized
   const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement)
   const localTables = new Map([
@@ -49,7 +69,10 @@ export async function workflowFixture(aws: EmulatorContext, options: { timeScale
   const realStart = Date.now()
   const start = Date.parse('2026-11-24T09:00:00Z')
   const now = () => start + (Date.now() - realStart) / timeScale
-  const deps = caseTaskDependencies({ ...tableEnvironment(names), VIGIL_SLA_SECONDS: JSON.stringify(defaultSlaTable) }, { dynamo: aws.dynamo, now })
+  const deps = caseTaskDependencies(
+    { ...tableEnvironment(names), [labelStreamEnvVar]: labelStream, VIGIL_SLA_SECONDS: JSON.stringify(defaultSlaTable) },
+    { dynamo: aws.dynamo, kinesis: aws.kinesis, now },
+  )
   const notifications: unknown[] = []
   const machine = new LocalStateMachine(definition, {
     lambdas: {
@@ -83,6 +106,8 @@ export async function workflowFixture(aws: EmulatorContext, options: { timeScale
 
   return {
     names,
+    /** The case API's environment on these tables and the labels stream. */
+    apiEnvironment: { ...tableEnvironment(names), [labelStreamEnvVar]: labelStream },
     machine,
     notifications,
     commands,
@@ -107,6 +132,17 @@ export async function workflowFixture(aws: EmulatorContext, options: { timeScale
     async listed(token: string): Promise<boolean> {
       const { Item } = await aws.dynamo.send(new GetItemCommand({ TableName: names.rules, Key: { pk: { S: listItems.partition('blocked_cards') }, sk: { S: token } }, ConsistentRead: true }))
       return Item !== undefined
+    },
+    /** Every label the workflow has put on the labels stream so far (verdicts), in order. */
+    async labels(): Promise<Label[]> {
+      for (const event of await labelReader.drain(1000)) {
+        for (const record of event.Records) labelsSent.push(labelSchema.parse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'))))
+      }
+      return [...labelsSent]
+    },
+    /** Runs the label applier over what the labels stream holds now. */
+    async applyLabels(): Promise<void> {
+      for (const event of await applierReader.drain(1000)) await applyLabelEvent(event, applier)
     },
     /** The decision as the scorer stored it, which the verdict will label. */
     async recordDecision(decision: Decision): Promise<void> {
