@@ -5,11 +5,23 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { ScenarioResult } from './run-scenario.ts'
+
+/** A row of the table: a transaction scenario's result (run-scenario.ts) or the labels scenario's (label-scenario.ts). */
+export interface FaultRow {
+  readonly scenario: string
+  readonly records: number
+  readonly streamRecords: number
+  readonly faults: Readonly<Record<string, number>>
+  readonly faultsInjected: number
+  readonly lost: number
+  readonly doubleCounted: number
+  readonly mismatched: number
+  readonly recordsPerSecond: number
+}
 
 export const resultsFile = process.env.VIGIL_FAULTS_RESULTS ?? new URL('../../.vigil/faults.json', import.meta.url).pathname
 
-export function faultTable(results: readonly ScenarioResult[]): string {
+export function faultTable(results: readonly FaultRow[]): string {
   const header = ['scenario', 'records', 'in stream', 'faults injected', 'lost', 'double-counted', '≠ truth', 'records/s']
   const rows = results.map((r) => [
     r.scenario,
@@ -26,7 +38,7 @@ export function faultTable(results: readonly ScenarioResult[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
-export async function saveResults(results: readonly ScenarioResult[], run: { seed: number; recordsPerScenario: number; seconds: number }): Promise<void> {
+export async function saveResults(results: readonly FaultRow[], run: { seed: number; recordsPerScenario: number; seconds: number }): Promise<void> {
   await mkdir(dirname(resultsFile), { recursive: true })
   const document = { date: new Date().toISOString(), seed: run.seed, recordsPerScenario: run.recordsPerScenario, seconds: Math.round(run.seconds), scenarios: results }
   await writeFile(resultsFile, `${JSON.stringify(document, null, 2)}\n`)
