@@ -1,4 +1,4 @@
-import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as z from 'zod'
 import { tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
 import type { LabelItem } from '../core/labels/apply-batch.ts'
@@ -31,12 +31,39 @@ export class DynamoLabelItemStore {
     return readLabelItems(this.client, this.table, transactionIds)
   }
 
+  /**
+   * Items holding labels that wait for their transaction, oldest report first, at most `limit`
+   * (the sparse `pending` index). The index is eventually consistent: a write conditional on the
+   * version read here fails if the item moved on, and the next sweep sees it as it is.
+   */
+  async waiting(limit: number): Promise<Array<{ transactionId: string; item: LabelItem }>> {
+    const out: Array<{ transactionId: string; item: LabelItem }> = []
+    let start: Record<string, AttributeValue> | undefined
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: pendingIndex.name,
+          KeyConditionExpression: '#pending = :pending',
+          ExpressionAttributeNames: { '#pending': pendingIndex.partitionKey.name },
+          ExpressionAttributeValues: { ':pending': { S: 'pending' } },
+          Limit: Math.min(100, limit - out.length),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      )
+      for (const item of page.Items ?? []) out.push({ transactionId: item[key]!.S!, item: fromItem(item) })
+      start = page.LastEvaluatedKey
+    } while (start && out.length < limit)
+    return out
+  }
+
   /** Writes if the stored version is still `expectedVersion` (0: no item yet); `now` (ISO) starts its retention. */
   async write(transactionId: string, item: LabelItem, expectedVersion: number, now: string): Promise<'written' | 'conflict'> {
     const stored: Record<string, AttributeValue> = {
       [key]: { S: transactionId },
       applied: { S: JSON.stringify(item.applied) },
       waiting: { S: JSON.stringify(item.waiting) },
+      unmatched: { S: JSON.stringify(item.unmatched) },
       version: { N: String(item.version) },
       [ttlAttribute]: { N: String(Math.floor(Date.parse(now) / 1000) + this.ttlSeconds) },
     }
@@ -75,6 +102,7 @@ function fromItem(item: Record<string, AttributeValue>): LabelItem {
     standing: item.standing?.S === undefined ? undefined : labelSchema.parse(JSON.parse(item.standing.S)),
     applied: appliedSchema.parse(JSON.parse(item.applied?.S ?? '[]')),
     waiting: z.array(labelSchema).parse(JSON.parse(item.waiting?.S ?? '[]')),
+    unmatched: z.array(labelSchema).parse(JSON.parse(item.unmatched?.S ?? '[]')),
     version: Number(item.version?.N ?? 0),
   }
 }

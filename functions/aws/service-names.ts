@@ -5,7 +5,7 @@
  */
 export const metricsNamespace = 'Vigil'
 
-export const serviceNames = { scorer: 'vigil-scorer', labelApplier: 'vigil-label-applier', caseTasks: 'vigil-cases', caseApi: 'vigil-case-api', tokenScopes: 'vigil-token-scopes' } as const
+export const serviceNames = { scorer: 'vigil-scorer', labelApplier: 'vigil-label-applier', labelSweep: 'vigil-label-sweep', caseTasks: 'vigil-cases', caseApi: 'vigil-case-api', tokenScopes: 'vigil-token-scopes' } as const
 export type ServiceName = (typeof serviceNames)[keyof typeof serviceNames]
 
 /** The case API's count of rule-set activations (approved or rolled back); an alarm watches it. */

@@ -185,18 +185,19 @@ describe.skipIf(!plan.available)(`the pipeline end to end (target ${plan.name})`
       return response.body?.status === 'closed' ? response.body : undefined
     })
     expect(closed).toMatchObject({ caseId: burstCase, status: 'closed' })
-    // The verdict closes the case at once; the workflow then applies it and records the label.
+    // The verdict closes the case at once; the workflow then sends it as a label, which the label applier records.
     const labeled = await eventually('the label on the decision', async () => {
       const response = await api('GET', `/transactions/${burst[3]!.transactionId}/decision`)
       return response.body?.label ? response.body : undefined
     })
-    expect(labeled).toMatchObject({ label: { verdict: 'fraud' } })
+    expect(labeled).toMatchObject({ label: { transactionId: burst[3]!.transactionId, fraud: true, source: 'analyst' } })
     const cardTesting = await eventually('the fraud label in GET /rules/stats', async () => {
       const stats = await api('GET', '/rules/stats')
       const rule = stats.body?.rules?.find((r: { id: string }) => r.id === 'card-testing')
       return rule?.fraud >= 1 ? rule : undefined
     })
     expect(cardTesting.hits).toBeGreaterThanOrEqual(1)
+    expect(cardTesting.bySource.fraud.analyst).toBeGreaterThanOrEqual(1)
   })
 
   it('follows a new rule set version a supervisor uploads and a second supervisor approves', async ({ skip }) => {

@@ -64,10 +64,12 @@ export function faultTraffic(seed: number, total: number, shape: TrafficShape, l
   })
 }
 
-/** The line with its account and IP address renamed into the lane's own namespace. */
+/** The line with its account, merchant, device and IP address renamed into the lane's own namespace: every entity a rule set may track. */
 function inLane(line: string, lane: number): string {
-  const txn = JSON.parse(line) as { accountId?: string; device?: { ip?: string } }
+  const txn = JSON.parse(line) as { accountId?: string; merchant?: { id?: string }; device?: { id?: string; ip?: string } }
   if (txn.accountId !== undefined) txn.accountId = `lane${lane}-${txn.accountId}`
+  if (txn.merchant?.id !== undefined) txn.merchant.id = `lane${lane}-${txn.merchant.id}`
+  if (txn.device?.id !== undefined) txn.device.id = `lane${lane}-${txn.device.id}`
   if (txn.device?.ip !== undefined) txn.device.ip = txn.device.ip.replace(/^\d+\./, `${lane + 1}.`)
   return JSON.stringify(txn)
 }

@@ -590,7 +590,7 @@ describe('GET /transactions/{id}/decision', () => {
 
     // What the label applier keeps standing: the newest report, here a chargeback after the verdict.
     const chargeback = { transactionId: 'tx-labeled', fraud: true, reportedAt: '2026-12-20T00:00:00.000Z', source: 'chargeback' } as const
-    await new DynamoLabelItemStore(aws.dynamo, names.labels, { ttlDays: 400 }).write('tx-labeled', { standing: chargeback, applied: [], waiting: [], version: 1 }, 0, '2026-12-20T00:00:00.000Z')
+    await new DynamoLabelItemStore(aws.dynamo, names.labels, { ttlDays: 400 }).write('tx-labeled', { standing: chargeback, applied: [], waiting: [], unmatched: [], version: 1 }, 0, '2026-12-20T00:00:00.000Z')
     const after = await call(deps, 'GET', '/transactions/tx-labeled/decision')
     expect(after.body.label).toEqual(chargeback)
 

@@ -1,76 +1,19 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
-import { Logger } from '@aws-lambda-powertools/logger'
 import { describe, expect, it } from 'vitest'
-import { publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import { applyLabelEvent } from '../../functions/apply-labels/apply-event.ts'
-import { labelApplierDependencies } from '../../functions/apply-labels/dependencies.ts'
 import type { LabelApplierDeps } from '../../functions/apply-labels/process-batch.ts'
 import { entityKinds } from '../../functions/core/features/definition.ts'
-import type { Label } from '../../functions/core/labels/label.ts'
 import { MemoryScorer } from '../../functions/core/memory-scorer.ts'
 import { parseTransactionJson } from '../../functions/core/transaction.ts'
 import { ruleStatsItems } from '../../lib/table-schema.ts'
-import { createStream, createTables, tableEnvironment } from '../../local/emulators.ts'
-import { useEmulators, uniqueName } from '../support/emulators.ts'
-import { KinesisPoller } from '../support/kinesis-poller.ts'
+import { useEmulators } from '../support/emulators.ts'
+import { applierFixture, label, labelFedRules, lines } from '../support/label-applier.ts'
 import { scanTable } from '../support/scan.ts'
-import { compiled, firedIds, history } from '../support/scenario.ts'
-import { fixedNow, scorerFixture } from '../support/scorer.ts'
-import { testKey, withLuhnDigit } from '../support/transactions.ts'
+import { compiled, firedIds } from '../support/scenario.ts'
+import { fixedNow } from '../support/scorer.ts'
+import { testKey } from '../support/transactions.ts'
 
 const aws = useEmulators()
-
-/** Fraud confirmed at the merchant in the last 30 days, and cards confirmed compromised before. */
-const labelFedRules = {
-  version: 2,
-  thresholds: { review: 50, block: 90 },
-  features: [
-    { name: 'merchant_frauds_30d', entity: 'merchant', aggregate: 'fraud_count', window: '30d' },
-    { name: 'merchant_fraud_rate_30d', entity: 'merchant', aggregate: 'fraud_rate', window: '30d' },
-    { name: 'card_flagged_before', entity: 'card', aggregate: 'flagged_before' },
-  ],
-  rules: [
-    { id: 'merchant-fraud', description: 'Fraud confirmed at this merchant', when: 'features.merchant_frauds_30d >= 1', score: 60 },
-    { id: 'card-flagged', description: 'The card had fraud confirmed', when: 'has(features.card_flagged_before) && features.card_flagged_before', score: 90 },
-  ],
-} as const
-
-const pan = (i: number) => withLuhnDigit(`411111111111${String(i).padStart(3, '0')}`)
-/** Six transactions an hour apart at one merchant; the first two on the same card. */
-const lines = history(
-  '2026-11-24T04:00:00Z',
-  [0, 1, 2, 3, 4, 5].map((i) => ({ at: i * 60, merchant: { id: 'm-hot' }, card: { pan: pan(i === 1 ? 0 : i) }, device: { id: `dev-${i}`, ip: `198.51.100.${i}` } })),
-).map((txn) => JSON.stringify(txn))
-
-const label = (transactionId: string, fraud: boolean, reportedAt: string, source: Label['source'] = 'chargeback'): Label => ({ transactionId, fraud, reportedAt, source })
-
-async function applierFixture() {
-  const fixture = await scorerFixture(aws)
-  await publishRuleSet(aws.dynamo, fixture.names.rules, labelFedRules as never, fixedNow)
-  const labelsTable = uniqueName('labels')
-  const labelStream = uniqueName('labels-stream')
-  await createTables(aws.dynamo, { labels: labelsTable })
-  await createStream(aws.kinesis, labelStream, 1)
-  const deps: LabelApplierDeps = {
-    ...labelApplierDependencies(tableEnvironment({ ...fixture.names, labels: labelsTable }), new Logger({ logLevel: 'SILENT' }), { dynamo: aws.dynamo }),
-    now: () => fixedNow,
-  }
-  const poller = new KinesisPoller({ client: aws.kinesis, streamName: labelStream })
-  return {
-    fixture,
-    deps,
-    poller,
-    labelsTable,
-    async send(records: readonly string[]) {
-      await aws.kinesis.send(new PutRecordsCommand({ StreamName: labelStream, Records: records.map((data) => ({ Data: Buffer.from(data), PartitionKey: 'p' })) }))
-    },
-    async score(txnLines: readonly string[]) {
-      await fixture.put(txnLines)
-      for (const event of await fixture.poller.drain(100)) expect((await fixture.invoke(event)).response.batchItemFailures).toEqual([])
-    },
-  }
-}
 
 /** The applier's ports with a crash after `writes` writes (label items and entities alike). */
 function crashingAfter(deps: LabelApplierDeps, writes: number): LabelApplierDeps {
@@ -87,7 +30,7 @@ function crashingAfter(deps: LabelApplierDeps, writes: number): LabelApplierDeps
 
 describe('label applier on Kinesis and DynamoDB (kinesalite, dynalite, real SDK clients)', () => {
   it('applies verdicts, chargebacks, flips and early labels exactly once, through a crash and a redelivery, as the in-memory replay does', async () => {
-    const { fixture, deps, poller, send, score, labelsTable } = await applierFixture()
+    const { fixture, deps, poller, send, score, labelsTable } = await applierFixture(aws)
     await score(lines)
 
     const labels = [
@@ -127,7 +70,7 @@ describe('label applier on Kinesis and DynamoDB (kinesalite, dynalite, real SDK 
   })
 
   it('a label changes the decisions scored after it is applied, never those before; the scorer and the applier keep both their writes', async () => {
-    const { deps, poller, send, score, fixture } = await applierFixture()
+    const { deps, poller, send, score, fixture } = await applierFixture(aws)
     await score(lines.slice(0, 3))
     await send([JSON.stringify(label('tx-0', true, '2026-11-24T10:00:00Z'))])
     for (const event of await poller.drain(100)) await applyLabelEvent(event, deps)

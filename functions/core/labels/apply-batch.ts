@@ -51,6 +51,8 @@ export interface LabelItem {
   applied: readonly AppliedRecord[]
   /** Labels that came before their transaction was scored, waiting for it (the sweep resends them). */
   waiting: readonly Label[]
+  /** Labels that waited longer than the bounded wait for a transaction that never came (the sweep moves them here). */
+  unmatched: readonly Label[]
   /** Bumped by every write; 0: not stored yet. */
   version: number
 }
@@ -58,7 +60,7 @@ export interface LabelItem {
 /** Enough for any retry: a batch replays at most its own records, and few labels name one transaction. */
 export const appliedKept = 32
 
-export const emptyLabelItem: LabelItem = { standing: undefined, applied: [], waiting: [], version: 0 }
+export const emptyLabelItem: LabelItem = { standing: undefined, applied: [], waiting: [], unmatched: [], version: 0 }
 
 const recordAt = (position: Position) => `${position.shardId}/${formatPosition(position)}`
 
