@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib'
+import * as events from 'aws-cdk-lib/aws-events'
+import * as targets from 'aws-cdk-lib/aws-events-targets'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import type * as kms from 'aws-cdk-lib/aws-kms'
@@ -9,7 +11,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { serviceNames } from '../functions/aws/service-names.ts'
+import { labelStreamEnvVar, serviceNames } from '../functions/aws/service-names.ts'
 import type { ScoringConfig } from './config.ts'
 import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
@@ -18,6 +20,10 @@ import type { Tables } from './tables.ts'
 
 /** The label applier's entry (exports `handler`). */
 export const labelApplierEntry = fileURLToPath(new URL('../functions/apply-labels/handler.ts', import.meta.url))
+/** The sweep of waiting labels' entry. */
+export const labelSweepEntry = fileURLToPath(new URL('../functions/label-sweep/handler.ts', import.meta.url))
+/** How often the sweep runs: a label that came before its transaction waits at most this long after it. */
+export const labelSweepMinutes = 5
 
 export interface LabelFeedProps {
   readonly tables: Tables
@@ -43,10 +49,14 @@ export interface LabelFeedProps {
  * - **Applier.** A Lambda on the stream (functions/apply-labels/): label items in the labels table
  *   and fraud counts in the entity state, exactly once (functions/core/labels/apply-batch.ts),
  *   with the scorer's event source settings and parallelization 1 for the same reason.
+ * - **Sweep.** Every 5 minutes (functions/label-sweep/): a label that came before its transaction
+ *   is sent again once the transaction is scored, or set aside as unmatched after 7 days (the
+ *   `LabelsUnmatched` alarm): never silently dropped.
  */
 export class LabelFeed extends Construct {
   readonly stream: kinesis.Stream
   readonly applier: NodejsFunction
+  readonly sweep: NodejsFunction
   readonly deadLetterQueue: sqs.Queue
   readonly logGroup: logs.LogGroup
 
@@ -119,9 +129,40 @@ export class LabelFeed extends Construct {
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     )
-    acknowledge(grantsPolicyOf(role), {
-      ...keyGrantWildcards('tables key (labels stream and tables) and the operations key (dead-letter queue)'),
-      [`IAM5[Resource::${arnInFinding(tables.labels)}/index/*]`]: "the labels table's own secondary index (the pending labels), as CDK's table.grant names them: no other table's",
+    const labelsIndex = { [`IAM5[Resource::${arnInFinding(tables.labels)}/index/*]`]: "the labels table's own secondary index (the pending labels), as CDK's table.grant names them: no other table's" }
+    acknowledge(grantsPolicyOf(role), { ...keyGrantWildcards('tables key (labels stream and tables) and the operations key (dead-letter queue)'), ...labelsIndex })
+
+    // --- The sweep of waiting labels ----------------------------------------------------------------
+    const sweepLogs = new logs.LogGroup(this, 'SweepLogs', { retention: props.logRetention, encryptionKey: props.operationsKey, removalPolicy })
+    const sweepRole = new iam.Role(this, 'SweepRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${stackName}: the sweep of labels waiting for their transaction`,
     })
+    sweepLogs.grantWrite(sweepRole)
+    this.sweep = nodeFunction(this, 'Sweep', {
+      description: `${stackName}: resends labels whose transaction is now scored; sets aside those that waited too long`,
+      entry: labelSweepEntry,
+      serviceName: serviceNames.labelSweep,
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      role: sweepRole,
+      logGroup: sweepLogs,
+      environment: {
+        [tableSchemas.labels.envVar]: tables.labels.tableName,
+        [tableSchemas.decisions.envVar]: tables.decisions.tableName,
+        [labelStreamEnvVar]: this.stream.streamName,
+      },
+    })
+    // Waiting items queried on the index and set aside conditionally; decisions looked up; labels resent.
+    tables.grant(tables.labels, this.sweep, 'Query', 'PutItem')
+    tables.grant(tables.decisions, this.sweep, 'BatchGetItem')
+    this.stream.grant(this.sweep, 'kinesis:PutRecords')
+    this.stream.encryptionKey?.grant(this.sweep, 'kms:GenerateDataKey')
+    new events.Rule(this, 'SweepSchedule', {
+      description: `${stackName}: sweeps the labels waiting for their transaction`,
+      schedule: events.Schedule.rate(Duration.minutes(labelSweepMinutes)),
+      targets: [new targets.LambdaFunction(this.sweep, { retryAttempts: 0 })],
+    })
+    acknowledge(grantsPolicyOf(sweepRole), { ...keyGrantWildcards('tables key (labels table and stream)'), ...labelsIndex })
   }
 }

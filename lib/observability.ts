@@ -36,6 +36,7 @@ export const alarmNames = [
   'LabelBacklog',
   'LabelApplierErrors',
   'LabelDeadLetterQueueNotEmpty',
+  'LabelsUnmatched',
 ] as const
 export type AlarmName = (typeof alarmNames)[number]
 
@@ -189,6 +190,14 @@ export class Observability extends Construct {
         comparisonOperator: above,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+      LabelsUnmatched: alarm('LabelsUnmatched', {
+        alarmDescription: 'Labels waited 7 days for a transaction that was never scored (the sweep set them aside, with their transaction ids in its log): a feed sends ids Vigil never saw',
+        metric: new cloudwatch.Metric({ namespace: metricsNamespace, metricName: 'LabelsUnmatched', dimensionsMap: { service: serviceNames.labelSweep }, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+        threshold: 0,
+        comparisonOperator: above,
+        evaluationPeriods: 1,
+        treatMissingData: notBreaching,
       }),
       IteratorAge: alarm('IteratorAge', {
         alarmDescription: `The scorer is more than ${thresholds.iteratorAgeSeconds} s behind the stream for 5 minutes: scale shards or memory, or look for a stuck batch (errors, retries)`,

@@ -18,7 +18,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CreateTableCommand, DescribeTableCommand, GetItemCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SFNClient } from '@aws-sdk/client-sfn'
-import type { Context } from 'aws-lambda'
+import type { Context, ScheduledEvent } from 'aws-lambda'
 import { createDynamoDbClient, localCredentials, localRegion } from '../functions/aws/clients.ts'
 import { createKinesisClient } from '../functions/aws/kinesis-client.ts'
 import { createTelemetry, serviceNames } from '../functions/aws/telemetry.ts'
@@ -31,6 +31,8 @@ import { compileRuleSet } from '../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../functions/core/rules/rule-set.ts'
 import { labelApplierHandler } from '../functions/apply-labels/applier-handler.ts'
 import { labelApplierDependencies } from '../functions/apply-labels/dependencies.ts'
+import { labelSweepDependencies } from '../functions/label-sweep/dependencies.ts'
+import { labelSweepHandler } from '../functions/label-sweep/sweep-handler.ts'
 import { caseTaskHandler } from '../functions/escalation/case-task-handler.ts'
 import { caseTaskDependencies } from '../functions/escalation/dependencies.ts'
 import { caseEventRecorder } from '../functions/escalation/metrics.ts'
@@ -70,6 +72,8 @@ export interface LocalRuntimeOptions {
   readonly seed?: number
   /** Mean generated transactions per second (default 20). */
   readonly rate?: number
+  /** How often the sweep of waiting labels runs; default 5 s (5 minutes in AWS). */
+  readonly labelSweepIntervalMs?: number
   /** Wall-clock delay of the demo's chargebacks after their frauds; default 20 s. */
   readonly chargebackDelayMs?: number
   /** Real seconds per second of the workflow's durations (SLA timeouts); default 1. */
@@ -216,6 +220,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const applierTelemetry = createTelemetry(serviceNames.labelApplier)
     const applierDeps = labelApplierDependencies(app.environment(app.logicalIds.labelApplier, stateMachineArn), applierTelemetry.logger, { dynamo })
     const applier = invokeLocally(labelApplierHandler(applierDeps, applierTelemetry), serviceNames.labelApplier)
+    // And the sweep of labels waiting for their transaction: every few seconds here, every 5 minutes in AWS, so a demo shows it.
+    const sweepTelemetry = createTelemetry(serviceNames.labelSweep)
+    const sweep = invokeLocally(labelSweepHandler(labelSweepDependencies(app.environment(app.logicalIds.labelSweep, stateMachineArn), { dynamo, kinesis, now }), sweepTelemetry), serviceNames.labelSweep)
+    const sweepTimer = setInterval(() => {
+      sweep(scheduledEvent()).catch((error: unknown) => log(`label sweep failed: ${(error as Error).message}`))
+    }, options.labelSweepIntervalMs ?? 5_000)
+    cleanup.push(() => clearInterval(sweepTimer))
 
     // 5. The analyst API.
     const signingKey = await devSigningKey({ dataDir: stateDir })
@@ -466,4 +477,19 @@ function logLine(line: string, log: (line: string) => void): void {
   if (entry.level !== 'WARN' && entry.level !== 'ERROR' && entry.level !== 'CRITICAL') return
   const why = entry.reason === undefined ? '' : ` (${String(entry.reason)}${entry.issues?.[0]?.path ? ` at ${String(entry.issues[0].path)}` : ''})`
   log(`${String(entry.service)}: ${String(entry.message)}${why}${entry.error?.message === undefined ? '' : `: ${String(entry.error.message)}`}`)
+}
+
+/** What EventBridge hands a scheduled function. */
+function scheduledEvent(): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: localRegion,
+    resources: [],
+    detail: {},
+  }
 }

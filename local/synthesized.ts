@@ -72,7 +72,7 @@ export interface SynthesizedApp {
   /** The labels stream and the label applier's mapping on it (lib/labels.ts). */
   readonly labelStream: StreamDefinition
   readonly labelEventSourceMapping: EventSourceMappingSettings
-  readonly logicalIds: { readonly scorer: string; readonly labelApplier: string; readonly caseTasks: string; readonly caseApi: string; readonly stateMachine: string }
+  readonly logicalIds: { readonly scorer: string; readonly labelApplier: string; readonly labelSweep: string; readonly caseTasks: string; readonly caseApi: string; readonly stateMachine: string }
   /** The case workflow's definition, table references resolved to the local names. */
   definition(): AslDefinition
   /**
@@ -144,6 +144,7 @@ export function synthesizeApp(): SynthesizedApp {
   const logicalIds = {
     scorer: logicalId(stack.scoring.scorer),
     labelApplier: logicalId(stack.labels.applier),
+    labelSweep: logicalId(stack.labels.sweep),
     caseTasks: logicalId(stack.escalation.caseTasks),
     caseApi: logicalId(stack.caseApi.handler),
     stateMachine: logicalId(stack.escalation.stateMachine),

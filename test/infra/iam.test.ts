@@ -182,13 +182,16 @@ describe('the dev template', () => {
     expect(Object.keys(unscopableActions).filter((a) => !actions.has(a))).toEqual([])
   })
 
-  it('lets API Gateway invoke the API function only from this API, and Cognito the token trigger only from this user pool', () => {
+  it('lets API Gateway invoke the API function only from this API, Cognito the token trigger only from this user pool, and EventBridge the label sweep only from its schedule', () => {
     const all = statements.filter((s) => s.ownerType === 'AWS::Lambda::Permission')
     const cognito = all.filter((s) => s.Principal === 'cognito-idp.amazonaws.com')
     expect(cognito.map((s) => [s.Action, s.Resource, resources[s.owner]!.Properties.SourceArn])).toEqual([
       ['lambda:InvokeFunction', app.arnOf(app.stack.caseApi.tokenScopes), app.arnOf(app.stack.caseApi.userPool)],
     ])
-    const permissions = all.filter((s) => !cognito.includes(s))
+    const schedule = all.filter((s) => s.Principal === 'events.amazonaws.com')
+    const rule = app.stack.labels.node.findChild('SweepSchedule') as never
+    expect(schedule.map((s) => [s.Action, s.Resource, resources[s.owner]!.Properties.SourceArn])).toEqual([['lambda:InvokeFunction', app.arnOf(app.stack.labels.sweep), app.arnOf(rule)]])
+    const permissions = all.filter((s) => !cognito.includes(s) && !schedule.includes(s))
     expect(permissions.length).toBeGreaterThan(0)
     for (const s of permissions) {
       expect(s).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' })
@@ -201,9 +204,9 @@ describe('roles', () => {
   const dev = templates.dev
   const { scoring, escalation, caseApi, labels } = dev.stack
 
-  it('are exactly seven: scorer, rules seeding, label applier, case tasks, case workflow, case API, token scopes trigger', () => {
+  it('are exactly eight: scorer, rules seeding, label applier, label sweep, case tasks, case workflow, case API, token scopes trigger', () => {
     const roles = dev.ofType('AWS::IAM::Role').map(([id]) => id).sort()
-    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), labels.applier.role!, escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!, caseApi.tokenScopes.role!]
+    const expected = [scoring.scorer.role!, scoring.node.findChild('SeedRole'), labels.applier.role!, labels.sweep.role!, escalation.caseTasks.role!, escalation.stateMachine.role, caseApi.handler.role!, caseApi.tokenScopes.role!]
     expect(roles).toEqual(expected.map((role) => dev.logicalId(role)).sort())
   })
 
@@ -254,6 +257,7 @@ describe('table grants', () => {
   it.each([
     ['the scorer', () => scoring.scorer.role!, { decisions: only('BatchGetItem', 'GetItem', 'PutItem'), entityState: only('BatchGetItem', 'PutItem'), quarantine: only('PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), cases: [] }],
     ['the case tasks', () => escalation.caseTasks.role!, { cases: only('GetItem', 'PutItem', 'UpdateItem'), decisions: [], rules: [], labels: [], entityState: [], quarantine: [] }],
+    ['the label sweep', () => labels.sweep.role!, { labels: only('PutItem', 'Query'), decisions: only('BatchGetItem'), entityState: [], rules: [], quarantine: [], cases: [] }],
     ['the label applier', () => labels.applier.role!, { labels: only('BatchGetItem', 'PutItem'), decisions: only('BatchGetItem'), entityState: only('BatchGetItem', 'PutItem'), rules: only('GetItem', 'Query', 'UpdateItem'), quarantine: only('PutItem'), cases: [] }],
     ['the case API', () => caseApi.handler.role!, { cases: only('GetItem', 'Query', 'UpdateItem'), decisions: only('BatchGetItem', 'GetItem'), rules: only('GetItem', 'PutItem', 'Query', 'UpdateItem'), labels: only('BatchGetItem'), entityState: [], quarantine: [] }],
     ['the rules seeding', () => seedRole, { rules: only('PutItem'), decisions: [], entityState: [], quarantine: [], cases: [] }],

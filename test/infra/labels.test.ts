@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { labelApplierEntry } from '../../lib/labels.ts'
+import { labelApplierEntry, labelSweepMinutes } from '../../lib/labels.ts'
 import { synth, type Statement } from '../support/synth.ts'
 
 const dev = synth()
@@ -23,6 +23,12 @@ describe('label feed', () => {
     expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0)
     expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0)
     expect(labelApplierEntry).toMatch(/functions\/apply-labels\/handler\.ts$/)
+  })
+
+  it('sweeps the waiting labels every 5 minutes', () => {
+    const [, rule] = dev.ofType('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.Targets).includes(dev.logicalId(labels.sweep)))!
+    expect(rule.Properties.ScheduleExpression).toBe(`rate(${labelSweepMinutes} minutes)`)
+    expect(labelSweepMinutes).toBe(5)
   })
 
   it('lets the applier make exactly the table calls it makes, on its tables only', () => {

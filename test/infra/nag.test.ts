@@ -95,6 +95,7 @@ describe('acknowledged findings', () => {
       ['Vigil-dev/Labels/Stream', ['AwsSolutions-KDS3']],
       ['Vigil-dev/Labels/DeadLetterQueue', ['AwsSolutions-SQS3']],
       ['Vigil-dev/Labels/ApplierRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${labels}.Arn>/index/*]`, tracing]],
+      ['Vigil-dev/Labels/SweepRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${labels}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/Escalation/CaseTasksRole/DefaultPolicy', [...keyWildcards, `AwsSolutions-IAM5[Resource::<${cases}.Arn>/index/*]`, tracing]],
       ['Vigil-dev/Escalation/CaseWorkflow/Role/DefaultPolicy', [`AwsSolutions-IAM5[Resource::<${caseTasks}.Arn>:*]`, tracing]],
       ['Vigil-dev/CaseApi/UserPool', ['AwsSolutions-COG8']],

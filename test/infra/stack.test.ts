@@ -141,7 +141,7 @@ describe('tables', () => {
 describe('stages', () => {
   // 4 keys, the stream, 4 tables, the tokenization secret, the dead-letter queue, 2 log groups.
   const statefulTypes = ['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::Cognito::UserPool']
-  const statefulCount = 24 // log groups: one more for the user pool's token scopes trigger; the labels stream, table, queue and applier logs
+  const statefulCount = 25 // log groups: one more for the user pool's token scopes trigger; the labels stream, table, queue, applier and sweep logs
   const stateful = (json: ReturnType<typeof synth>['json']) =>
     Object.values(json.Resources).filter((resource) => statefulTypes.includes(resource.Type))
 

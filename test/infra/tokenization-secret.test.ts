@@ -50,7 +50,7 @@ describe('the tokenization secret', () => {
 
   describe('a change raises an alarm', () => {
     const rules = dev.ofType('AWS::Events::Rule')
-    const [ruleId, rule] = rules.find(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('aws.secretsmanager')) as [string, Resource]
+    const [ruleId, rule] = rules.find(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('aws.secretsmanager')) as [string, Resource]
 
     it('an EventBridge rule matches the CloudTrail events of every call that changes this secret, by its ARN', () => {
       const pattern = rule.Properties.EventPattern

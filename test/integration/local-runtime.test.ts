@@ -31,7 +31,7 @@ let kinesis: KinesisClient
 const lines: string[] = []
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ ...randomPorts, traffic: false, stateDir, summaryIntervalMs: 500, log: (line) => lines.push(line) })
+  runtime = await startLocalRuntime({ ...randomPorts, traffic: false, stateDir, summaryIntervalMs: 500, labelSweepIntervalMs: 300, log: (line) => lines.push(line) })
   const config = (endpoint: string) => ({ endpoint, region: localRegion, credentials: { ...localCredentials } })
   dynamo = createDynamoDbClient(config(runtime.endpoints.dynamodb))
   kinesis = createKinesisClient(config(runtime.endpoints.kinesis))
@@ -143,6 +143,15 @@ describe('the local runtime', () => {
     })
     expect(waiting.pending?.S).toBe('pending')
     expect(JSON.parse(waiting.waiting!.S!)).toEqual([early])
+
+    // Its transaction arrives: the sweep sends the label again, and the applier applies it after the decision.
+    await put([{ data: JSON.stringify(wireExample({ transactionId: early.transactionId, occurredAt: new Date().toISOString() })), key: 'card-l' }])
+    const applied = await eventually('the waiting label applied', async () => {
+      const { Item } = await dynamo.send(new GetItemCommand({ TableName: runtime.names.tables.labels, Key: { transactionId: { S: early.transactionId } } }))
+      return Item?.standing ? Item : undefined
+    })
+    expect(JSON.parse(applied.standing!.S!)).toEqual(early)
+    expect(applied.pending).toBeUndefined()
   })
 
   it('blocks a card-testing burst and opens a case, seen in GET /cases', async () => {
@@ -179,7 +188,8 @@ describe('the local runtime', () => {
     expect(stats.topRules.find((r) => r.ruleId === 'card-testing')?.hits).toBeGreaterThanOrEqual(1)
     expect(stats.eventTimeToDecisionMs.samples).toBeGreaterThan(0)
     expect(lines.some((line) => line.startsWith('ready: '))).toBe(true)
-    const summary = await eventually('a summary line with the case', async () => lines.findLast((line) => /cases opened [1-9]/.test(line)))
+    // (The labels test before this one opens a case too: its label flags the sample card and device.)
+    const summary = await eventually('a summary line with the block and its case', async () => lines.findLast((line) => /cases opened [1-9]/.test(line) && /block [1-9]/.test(line)))
     expect(summary).toMatch(/decided \d+: approve \d+ review \d+ block [1-9]/)
     expect(summary).toMatch(/quarantined 1 \(invalid_json 1\)/)
     expect(summary).toMatch(/top rules .*card-testing [1-9]/)
