@@ -5,8 +5,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import type * as kms from 'aws-cdk-lib/aws-kms'
-import * as lambda from 'aws-cdk-lib/aws-lambda'
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
@@ -15,6 +13,7 @@ import { labelStreamEnvVar, serviceNames } from '../functions/aws/service-names.
 import type { ScoringConfig } from './config.ts'
 import { acknowledge, arnInFinding, grantsPolicyOf, keyGrantWildcards } from './nag.ts'
 import { nodeFunction } from './node-function.ts'
+import { exactlyOnceEventSource, type ScorerEventSourceSettings } from './scoring.ts'
 import { tableSchemas } from './table-schema.ts'
 import type { Tables } from './tables.ts'
 
@@ -27,8 +26,9 @@ export const labelSweepMinutes = 5
 
 export interface LabelFeedProps {
   readonly tables: Tables
-  /** The scorer's mapping settings: retries, record age and batch size apply to labels alike. */
+  /** The scorer's function and mapping settings: memory, timeout, retries, record age and batch size apply to labels alike. */
   readonly settings: ScoringConfig
+  readonly mapping: ScorerEventSourceSettings
   /** Encrypts the applier's log group and dead-letter queue. */
   readonly operationsKey: kms.IKey
   readonly logRetention: logs.RetentionDays
@@ -115,20 +115,8 @@ export class LabelFeed extends Construct {
     tables.grant(tables.rules, this.applier, 'GetItem', 'Query', 'UpdateItem')
     tables.grant(tables.quarantine, this.applier, 'PutItem')
 
-    this.applier.addEventSource(
-      new KinesisEventSource(this.stream, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        retryAttempts: settings.retryAttempts,
-        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-        // Per-shard high-water marks need one batch per shard at a time (lib/scoring.ts says why).
-        parallelizationFactor: 1,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.deadLetterQueue),
-      }),
-    )
+    // The scorer's mapping, settings and all: per-shard high-water marks need one batch per shard at a time.
+    this.applier.addEventSource(exactlyOnceEventSource(this.stream, props.mapping, this.deadLetterQueue))
     const labelsIndex = { [`IAM5[Resource::${arnInFinding(tables.labels)}/index/*]`]: "the labels table's own secondary index (the pending labels), as CDK's table.grant names them: no other table's" }
     acknowledge(grantsPolicyOf(role), { ...keyGrantWildcards('tables key (labels stream and tables) and the operations key (dead-letter queue)'), ...labelsIndex })
 

@@ -224,18 +224,7 @@ export class Scoring extends Construct {
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
     }
-    this.eventSource = new KinesisEventSource(props.stream, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      retryAttempts: settings.retryAttempts,
-      maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-      parallelizationFactor: 1,
-      bisectBatchOnError: true,
-      reportBatchItemFailures: true,
-      // No tumblingWindow: aggregates live in DynamoDB, not in the mapping's state.
-      onFailure: new SqsDlq(this.deadLetterQueue),
-    })
+    this.eventSource = exactlyOnceEventSource(props.stream, this.eventSourceMapping, this.deadLetterQueue)
     this.scorer.addEventSource(this.eventSource)
     acknowledge(grantsPolicyOf(role), keyGrantWildcards('tables key (decisions, entity state, quarantine) and the operations key (dead-letter queue)'))
 
@@ -311,4 +300,24 @@ export class Scoring extends Construct {
     tables.key.grantEncryptDecrypt(seedRole)
     acknowledge(grantsPolicyOf(seedRole), keyGrantWildcards('tables key'))
   }
+}
+
+/**
+ * A Kinesis event source with `mapping`'s settings and its on-failure queue, as the scorer's
+ * commit discipline needs it (the settings' comment above says why each): the scorer's and the
+ * label applier's (lib/labels.ts). No tumbling window: aggregates live in DynamoDB, not in the
+ * mapping's state.
+ */
+export function exactlyOnceEventSource(stream: kinesis.IStream, mapping: ScorerEventSourceSettings, deadLetterQueue: sqs.IQueue): KinesisEventSource {
+  return new KinesisEventSource(stream, {
+    startingPosition: lambda.StartingPosition[mapping.startingPosition],
+    batchSize: mapping.batchSize,
+    maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
+    retryAttempts: mapping.retryAttempts,
+    maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
+    parallelizationFactor: mapping.parallelizationFactor,
+    bisectBatchOnError: mapping.bisectBatchOnError,
+    reportBatchItemFailures: mapping.reportBatchItemFailures,
+    onFailure: new SqsDlq(deadLetterQueue),
+  })
 }

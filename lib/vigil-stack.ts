@@ -68,6 +68,7 @@ export class VigilStack extends Stack {
     this.labels = new LabelFeed(this, 'Labels', {
       tables: this.tables,
       settings: config.scoring,
+      mapping: this.scoring.eventSourceMapping,
       operationsKey: this.scoring.operationsKey,
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,

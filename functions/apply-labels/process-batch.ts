@@ -1,13 +1,12 @@
 import type { EntityItem, StoredDecision } from '../core/stream/batch.ts'
-import type { EntityKey } from '../core/scoring.ts'
-import { decideLabels, foldLabels, labelEntityWrites, ruleLabelChange, type LabelEntityWrite, type LabelFate, type LabelItem, type LabelSubject, type StreamLabel } from '../core/labels/apply-batch.ts'
+import { decideLabels, foldLabels, labelEntityWrites, ruleLabelChange, type LabelFate, type LabelItem, type LabelSubject, type StreamLabel } from '../core/labels/apply-batch.ts'
 import { labelSchema } from '../core/labels/label.ts'
 import type { LabelOutcome } from '../core/labels/resolve.ts'
 import { fromZodError } from '../core/issues.ts'
 import type { Issue } from '../core/result.ts'
-import type { FeaturePlan } from '../core/features/plan.ts'
 import type { EntityStore, QuarantineStore, RuleSetSource } from '../score/ports.ts'
 import { quarantineEntry, type StreamRecord } from '../score/process-batch.ts'
+import { commitEntity } from '../score/commit-entity.ts'
 import { settleAll } from '../score/settle-all.ts'
 
 export interface LabelItemStore {
@@ -37,7 +36,6 @@ export interface LabelBatchOutcome {
   errors: unknown[]
 }
 
-const maxConflictRetries = 5
 const writeConcurrency = 32
 
 /**
@@ -116,26 +114,15 @@ export async function applyLabelBatch(records: readonly StreamRecord[], deps: La
   if (writes.length > 0) {
     const read = await deps.entities.read(writes.map((write) => write.key))
     await settleAll(
-      writes.map((write) => () => commitEntity(write, read.get(write.key), deps.entities, ruleSet.plan, now.getTime(), outcome)),
+      writes.map((write) => () => {
+        const refold = (item: EntityItem | undefined) => foldLabels(ruleSet.plan, write.kind, item, write.effects, now.getTime())
+        return commitEntity(write.key, refold(read.get(write.key)), deps.entities, refold, outcome)
+      }),
       writeConcurrency,
       (error, task) => fail(rawIndex[writes[task]!.firstRecord]!, error),
     )
   }
   return outcome
-}
-
-async function commitEntity(write: LabelEntityWrite, item: EntityItem | undefined, store: EntityStore, plan: FeaturePlan, markedAt: number, outcome: LabelBatchOutcome): Promise<void> {
-  let attempt = foldLabels(plan, write.kind, item, write.effects, markedAt)
-  for (let tries = 0; attempt !== undefined; tries++) {
-    if ((await store.write(write.key, attempt.item, attempt.expectedVersion)) === 'written') {
-      outcome.entityWrites++
-      return
-    }
-    if (tries === maxConflictRetries) throw new Error(`entity ${write.key} kept changing under ${tries} attempts`)
-    outcome.conflicts++
-    const fresh = (await store.read([write.key])).get(write.key as EntityKey)
-    attempt = foldLabels(plan, write.kind, fresh, write.effects, markedAt)
-  }
 }
 
 function safeJson(text: string): unknown {

@@ -1,17 +1,17 @@
 import type { Decision } from '../core/decision.ts'
 import { redactPans } from '../core/pan-text.ts'
 import { recordShape } from '../core/record-shape.ts'
-import type { EntityKey } from '../core/scoring.ts'
 import { cardAliasKeys, withAliasHistory } from '../core/card-history.ts'
 import { labelSubject } from '../core/labels/apply-batch.ts'
 import { trackedEntities } from '../core/scoring.ts'
-import { decideBatch, entityWrites, foldEntity, type BatchInput, type EntityWrite, type StreamTransaction } from '../core/stream/batch.ts'
+import { decideBatch, entityWrites, foldEntity, type BatchInput, type StreamTransaction } from '../core/stream/batch.ts'
 import { samePosition, type Position } from '../core/stream/position.ts'
 import { acceptEventTime, eventTimeBounds, rangeAround, type EventTimeError, type EventTimeSettings } from '../core/event-time.ts'
 import { err, type Issue, type Result } from '../core/result.ts'
 import type { Keyring } from '../core/keyring.ts'
 import { eventTime, parseTransactionJson, type Transaction, type TransactionError } from '../core/transaction.ts'
 import type { DecisionStore, EntityStore, EscalationPort, QuarantineEntry, QuarantineStore, RuleSetSource, RuleStatsPort } from './ports.ts'
+import { commitEntity } from './commit-entity.ts'
 import { settleAll } from './settle-all.ts'
 
 /** A user record from the stream (KPL aggregates already split), its data decoded as UTF-8. */
@@ -88,7 +88,6 @@ export function emptyBatchOutcome(): BatchOutcome {
   }
 }
 
-const maxConflictRetries = 5
 const writeConcurrency = 32
 
 /**
@@ -176,7 +175,7 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
   const committed = outcome.firstUnfinished === undefined ? valid.length : countBefore(rawIndex, outcome.firstUnfinished)
   const writes = entityWrites(input, fates, committed)
   await settleAll(
-    writes.map((write) => () => commitEntity(write, deps.entities, ruleSet, outcome)),
+    writes.map((write) => () => commitEntity(write.key, write, deps.entities, (fresh) => foldEntity(ruleSet, write.kind, fresh, write.records, write.markedAt), outcome)),
     writeConcurrency,
     (error, task) => fail(rawIndex[writes[task]!.firstRecord]!, error),
   )
@@ -190,20 +189,6 @@ export async function processBatch(records: readonly StreamRecord[], deps: Score
     (error, task) => fail(rawIndex[escalations[task]!.i]!, error),
   )
   return outcome
-}
-
-async function commitEntity(write: EntityWrite, store: EntityStore, ruleSet: BatchInput['ruleSet'], outcome: BatchOutcome): Promise<void> {
-  let attempt: Pick<EntityWrite, 'expectedVersion' | 'item'> | undefined = write
-  for (let tries = 0; attempt !== undefined; tries++) {
-    if ((await store.write(write.key, attempt.item, attempt.expectedVersion)) === 'written') {
-      outcome.entityWrites++
-      return
-    }
-    if (tries === maxConflictRetries) throw new Error(`entity ${write.key} kept changing under ${tries} attempts`)
-    outcome.conflicts++
-    const fresh = (await store.read([write.key])).get(write.key as EntityKey)
-    attempt = foldEntity(ruleSet, write.kind, fresh, write.records, write.markedAt)
-  }
 }
 
 /** How many valid records come before raw record `index`. */
