@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers'
@@ -198,14 +198,6 @@ export class CaseApi extends Construct {
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
-    })
-    new CfnOutput(this, 'LabelFeedClientId', {
-      description: 'App client of chargeback feeds (client credentials; its secret: aws cognito-idp describe-user-pool-client): tokens for POST /labels only',
-      value: this.labelFeedClient.userPoolClientId,
-    })
-    new CfnOutput(this, 'TokenEndpoint', {
-      description: 'Where a machine client gets its access token (grant_type=client_credentials, HTTP Basic with the client id and secret)',
-      value: `${this.domain.baseUrl()}/oauth2/token`,
     })
     const tokenScopesRole = new iam.Role(this, 'TokenScopesRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${stackName}: the user pool's pre-token-generation trigger` })
     const tokenScopesLogs = logGroup('TokenScopesLogs')

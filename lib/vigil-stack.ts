@@ -154,6 +154,14 @@ export class VigilStack extends Stack {
       description: 'App client to sign in with (SRP; also USER_PASSWORD_AUTH on the dev stage); the API accepts only its access tokens',
       value: this.caseApi.userPoolClient.userPoolClientId,
     })
+    new CfnOutput(this, 'LabelFeedClientId', {
+      description: 'App client of chargeback feeds (client credentials; its secret: aws cognito-idp describe-user-pool-client): tokens for POST /labels only',
+      value: this.caseApi.labelFeedClient.userPoolClientId,
+    })
+    new CfnOutput(this, 'TokenEndpoint', {
+      description: 'Where a machine client gets its access token (grant_type=client_credentials, HTTP Basic with the client id and secret)',
+      value: `${this.caseApi.domain.baseUrl()}/oauth2/token`,
+    })
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every operations alarm notifies (ALARM and OK); subscribe on-call to it, or set vigil:alarmEmail',
       value: this.observability.topic.topicArn,

@@ -92,6 +92,7 @@ describe('DynamoDB', () => {
       VIGIL_RULES_TABLE: names.rules,
       VIGIL_QUARANTINE_TABLE: names.quarantine,
       VIGIL_CASES_TABLE: names.cases,
+      VIGIL_LABELS_TABLE: names.labels,
     })
     // Idempotent on a matching table (a restart on a dataDir).
     await createTables(aws.dynamo, { rules: names.rules })

@@ -9,13 +9,15 @@ import { DynamoEntityStore } from '../../functions/aws/entity-store.ts'
 import type { EntityKey } from '../../functions/core/scoring.ts'
 import { createTables } from '../../local/emulators.ts'
 import { useEmulators, uniqueName } from '../support/emulators.ts'
-import { history } from '../support/scenario.ts'
+import { compiled, defaultRuleSet, history } from '../support/scenario.ts'
 import { expectGroundTruth, fixedNow, scorerFixture, trafficLines } from '../support/scorer.ts'
 
 const aws = useEmulators()
 
 const minutes = (n: number) => n * 60_000
 const day = 86_400_000
+/** How far back the default rules read (a 28-day window lagged 7): older events are refused. */
+const largestWindow = compiled(defaultRuleSet()).plan.largestWindowMs
 
 /** A card-testing burst on one card: small amounts at four merchants in three minutes, just before the fixture's clock. */
 const burst = (prefix: string) =>
@@ -46,7 +48,7 @@ describe('event time against arrival time (issue 11 item 6)', () => {
   it('refuses the end of a burst back-dated beyond the largest window (scored against empty windows, it was approved); the same line on time blocks', async () => {
     const fixture = await scorerFixture(aws)
     const lines = burst('old')
-    await fixture.put([...lines.slice(0, 3), redated(lines[3]!, 'old-3', new Date(fixedNow.getTime() - 31 * day).toISOString()), redated(lines[3]!, 'now-3', JSON.parse(lines[3]!).occurredAt)])
+    await fixture.put([...lines.slice(0, 3), redated(lines[3]!, 'old-3', new Date(fixedNow.getTime() - largestWindow - day).toISOString()), redated(lines[3]!, 'now-3', JSON.parse(lines[3]!).occurredAt)])
     for (const event of await fixture.poller.drain(100)) await fixture.invoke(event)
 
     const decisions = await fixture.decisions()
@@ -58,7 +60,7 @@ describe('event time against arrival time (issue 11 item 6)', () => {
   it('property: absurd event times anywhere in the stream leave decisions and entity state as if they had never been sent', async () => {
     const absurd = fc.oneof(
       fc.date({ min: new Date(fixedNow.getTime() + minutes(1) + 1), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
-      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(fixedNow.getTime() - 30 * day - 1), noInvalidDate: true }),
+      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(fixedNow.getTime() - largestWindow - 1), noInvalidDate: true }),
     )
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(fc.tuple(fc.nat(), absurd), { minLength: 1, maxLength: 6 }), async (seed, injected) => {

@@ -11,6 +11,8 @@ import { compiled, defaultRuleSet, history } from '../../support/scenario.ts'
 import { testKey } from '../../support/transactions.ts'
 
 const day = 86_400_000
+/** How far back the default rules read (a 28-day window lagged 7): older lines are refused. */
+const largestWindow = compiled(defaultRuleSet()).plan.largestWindowMs
 const startedAt = Date.parse('2026-11-25T00:00:00Z')
 
 async function backtest(lines: readonly string[], reorderCapacity = 100) {
@@ -49,10 +51,10 @@ describe('backtest event-time bounds', () => {
   })
 
   it('refuses a line older than the largest window before the newest line read, which it would score against empty windows', async () => {
-    const old = redated(burst[3]!, 'old', new Date(Date.parse('2026-11-24T10:02:00Z') - 30 * day - 1).toISOString())
+    const old = redated(burst[3]!, 'old', new Date(Date.parse('2026-11-24T10:02:00Z') - largestWindow - 1).toISOString())
     const { decisions, rejects } = await backtest([...burst.slice(0, 3), old])
     expect(rejects).toEqual([
-      { line: 4, code: 'event_time_skew', issues: [{ path: 'occurredAt', message: 'must not be before 2026-10-25T10:02:00.000Z: the newest event read before it minus the maximum age' }] },
+      { line: 4, code: 'event_time_skew', issues: [{ path: 'occurredAt', message: 'must not be before 2026-10-20T10:02:00.000Z: the newest event read before it minus the maximum age' }] },
     ])
     expect(decisions.map((d) => d.transactionId)).toEqual(['tx-0', 'tx-1', 'tx-2'])
   })
@@ -67,7 +69,7 @@ describe('backtest event-time bounds', () => {
     const start = new Date('2026-11-20T08:00:00Z')
     const absurd = fc.oneof(
       fc.date({ min: new Date(startedAt + 60_001), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
-      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(start.getTime() - 30 * day - 1), noInvalidDate: true }),
+      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(start.getTime() - largestWindow - 1), noInvalidDate: true }),
     )
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 10_000 }), fc.array(fc.tuple(fc.nat(), absurd), { maxLength: 8 }), fc.integer({ min: 0, max: 8 }), async (seed, injected, capacity) => {

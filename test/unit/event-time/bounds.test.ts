@@ -18,8 +18,8 @@ function txnAt(occurredAt: string): Transaction {
 }
 
 describe('event-time bounds (core/event-time.ts)', () => {
-  it('under the default rules: a minute ahead of arrival, thirty days (the largest window) behind', () => {
-    expect(bounds).toEqual({ maxAheadMs: 60_000, maxAgeMs: 30 * day })
+  it('under the default rules: a minute ahead of arrival, 35 days (the largest window: 28 days lagged 7) behind', () => {
+    expect(bounds).toEqual({ maxAheadMs: 60_000, maxAgeMs: 35 * day })
   })
 
   it('a configured maximum age applies only below the largest window; without windows it is the only bound', () => {
@@ -32,14 +32,14 @@ describe('event-time bounds (core/event-time.ts)', () => {
 
   it('accepts the bounds themselves and refuses a millisecond beyond, naming the bound and never the value', () => {
     expect(acceptEventTime(txnAt('2026-11-24T12:01:00.000Z'), range).ok).toBe(true)
-    expect(acceptEventTime(txnAt('2026-10-25T12:00:00.000Z'), range).ok).toBe(true)
+    expect(acceptEventTime(txnAt('2026-10-20T12:00:00.000Z'), range).ok).toBe(true)
     expect(acceptEventTime(txnAt('2026-11-24T12:01:00.001Z'), range)).toEqual({
       ok: false,
       error: { code: 'event_time_skew', issues: [{ path: 'occurredAt', message: "must not be after 2026-11-24T12:01:00.000Z: the record's arrival plus the allowed skew" }] },
     })
-    expect(acceptEventTime(txnAt('2026-10-25T11:59:59.999Z'), range)).toEqual({
+    expect(acceptEventTime(txnAt('2026-10-20T11:59:59.999Z'), range)).toEqual({
       ok: false,
-      error: { code: 'event_time_skew', issues: [{ path: 'occurredAt', message: "must not be before 2026-10-25T12:00:00.000Z: the record's arrival minus the maximum age" }] },
+      error: { code: 'event_time_skew', issues: [{ path: 'occurredAt', message: "must not be before 2026-10-20T12:00:00.000Z: the record's arrival minus the maximum age" }] },
     })
     const far = acceptEventTime(txnAt('9999-12-31T23:59:59Z'), range)
     expect(JSON.stringify(far)).not.toContain('9999')
@@ -54,7 +54,7 @@ describe('event-time bounds (core/event-time.ts)', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (date) => {
         const time = date.getTime()
-        expect(acceptEventTime(txnAt(date.toISOString()), range).ok).toBe(time >= arrival - 30 * day && time <= arrival + 60_000)
+        expect(acceptEventTime(txnAt(date.toISOString()), range).ok).toBe(time >= arrival - 35 * day && time <= arrival + 60_000)
       }),
     )
   })
