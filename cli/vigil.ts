@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { backtest, backtestUsage } from './commands/backtest.ts'
 import { labels, labelsUsage } from './commands/labels.ts'
+import { model, modelUsage } from './commands/model.ts'
 import { start, startUsage } from './commands/start.ts'
 import { token, tokenUsage } from './commands/token.ts'
 import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   'validate-rules': { run: validateRules, usage: validateRulesUsage },
   token: { run: token, usage: tokenUsage },
   labels: { run: labels, usage: labelsUsage },
+  model: { run: model, usage: modelUsage },
 }
 
 const help = `vigil: serverless fraud detection for payment streams

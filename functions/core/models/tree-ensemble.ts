@@ -16,6 +16,8 @@ export interface FlatTree {
   readonly value: Float32Array
   /** Per split node: where a missing value goes. */
   readonly defaultLeft: Uint8Array
+  /** Per node: the training examples' weight (hessian sum) through it. */
+  readonly cover: Float32Array
   /** Per node: the mean of the leaves below it, weighted by their cover (for contributions). */
   readonly mean: Float64Array
 }

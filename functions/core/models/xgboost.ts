@@ -59,14 +59,8 @@ export function importXgboost(json: unknown): Result<TreeEnsemble, XgboostError>
     const left = Int32Array.from(t.left_children)
     const right = Int32Array.from(t.right_children)
     const value = Float32Array.from(t.split_conditions)
-    trees.push({
-      left,
-      right,
-      feature: Int32Array.from(t.split_indices),
-      value,
-      defaultLeft: Uint8Array.from(t.default_left, (d) => (d ? 1 : 0)),
-      mean: nodeMeans(left, right, value, Float32Array.from(t.sum_hessian)),
-    })
+    const cover = Float32Array.from(t.sum_hessian)
+    trees.push({ left, right, feature: Int32Array.from(t.split_indices), value, defaultLeft: Uint8Array.from(t.default_left, (d) => (d ? 1 : 0)), cover, mean: nodeMeans(left, right, value, cover) })
   })
   if (issues.length > 0) return err({ code: 'invalid_model', issues })
   const baseScore = Number(params.base_score)

@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import * as z from 'zod'
+import { compileModel, treesBody, withChecksum } from '../../functions/core/models/model-file.ts'
+import { importXgboost } from '../../functions/core/models/xgboost.ts'
+import { readLines } from '../jsonl.ts'
+import { formatIssues } from '../rule-set-file.ts'
+import { UsageError } from '../usage-error.ts'
+
+export const modelUsage = `vigil model import --format xgboost --input FILE --features a,b,c [--name NAME] --out MODEL.json
+vigil model predict --model MODEL.json --input ROWS.jsonl
+
+import: turns a data scientist's model into Vigil's model file. --format xgboost reads XGBoost's
+JSON (booster.save_model("m.json"), objective binary:logistic, gbtree). --features names, in
+order, the rule set's features the model's columns are (its feature 0 is the first name). The file
+records the features, the source and a checksum; --name (default "fraud") is what rules will call
+it, models.<name>.
+
+predict: one {"score": p, "top": [...]} line per input line; an input line is an object
+{"<feature>": value, …}, a missing key (or null) being a missing value. "top" lists the three
+features that moved the score most (per-path contributions for trees, weight × value for logistic).`
+
+const featureList = z
+  .string()
+  .transform((text) => text.split(',').map((name) => name.trim()))
+  .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'each must be a feature name (snake_case)')).min(1))
+
+export async function model(args: string[]): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub === 'import') return importModel(rest)
+  if (sub === 'predict') return predict(rest)
+  throw new UsageError('model takes import or predict', modelUsage)
+}
+
+async function importModel(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { format: { type: 'string' }, input: { type: 'string' }, features: { type: 'string' }, name: { type: 'string', default: 'fraud' }, out: { type: 'string' } } })
+  if (values.format !== 'xgboost') throw new UsageError('--format must be xgboost', modelUsage)
+  if (!values.input || !values.features || !values.out) throw new UsageError('model import needs --input, --features and --out', modelUsage)
+  const features = featureList.safeParse(values.features)
+  if (!features.success) throw new UsageError(`--features: ${features.error.issues[0]!.message}`, modelUsage)
+  const imported = importXgboost(JSON.parse(await readFile(values.input, 'utf8')))
+  if (!imported.ok) {
+    process.stderr.write(`${values.input}: not a model Vigil can score\n${formatIssues(imported.error.issues)}\n`)
+    return 1
+  }
+  if (imported.value.featureCount !== features.data.length) {
+    process.stderr.write(`${values.input}: the model reads ${imported.value.featureCount} features; --features names ${features.data.length}\n`)
+    return 1
+  }
+  const version = (JSON.parse(await readFile(values.input, 'utf8')) as { version?: number[] }).version?.join('.') ?? 'unknown'
+  const file = withChecksum({ format: 'vigil-model', formatVersion: 1, name: values.name, features: features.data, source: `xgboost ${version} JSON`, model: treesBody(imported.value) })
+  const compiled = compileModel(file)
+  if (!compiled.ok) throw new Error(`the written model does not load: ${JSON.stringify(compiled.error.issues)}`)
+  await writeFile(values.out, `${JSON.stringify(file)}\n`)
+  process.stdout.write(`${values.out}: model ${values.name}, ${imported.value.trees.length} trees over ${features.data.join(', ')} (${file.checksum})\n`)
+  return 0
+}
+
+async function predict(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { model: { type: 'string' }, input: { type: 'string' } } })
+  if (!values.model || !values.input) throw new UsageError('model predict needs --model and --input', modelUsage)
+  const compiled = compileModel(JSON.parse(await readFile(values.model, 'utf8')))
+  if (!compiled.ok) {
+    process.stderr.write(`${values.model}: not a Vigil model file\n${formatIssues(compiled.error.issues)}\n`)
+    return 1
+  }
+  const { features, score } = compiled.value
+  const row = z.record(z.string(), z.number().nullable())
+  let line = 0
+  let invalid = 0
+  for await (const text of readLines(values.input).lines) {
+    line++
+    if (text.trim() === '') continue
+    let parsed
+    try {
+      parsed = row.safeParse(JSON.parse(text))
+    } catch {
+      parsed = undefined
+    }
+    if (!parsed?.success) {
+      invalid++
+      process.stderr.write(`line ${line}: must be an object of feature values (numbers or null)\n`)
+      continue
+    }
+    const values = features.map((name) => parsed.data[name] ?? undefined)
+    process.stdout.write(`${JSON.stringify(score(values))}\n`)
+  }
+  return invalid > 0 ? 1 : 0
+}

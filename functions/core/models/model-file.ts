@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto'
+import * as z from 'zod'
+import { fromZodError } from '../issues.ts'
+import { err, ok, type Issue, type Result } from '../result.ts'
+import { nodeMeans, pathContributions, predictMargin, sigmoid, type FlatTree, type TreeEnsemble } from './tree-ensemble.ts'
+
+/**
+ * Vigil's model file: what a rule set will name and the scorer load. It records the kind, the
+ * features it reads in Vigil's vocabulary (feature names of the rule set), the model itself, where
+ * it came from, and a SHA-256 checksum of all that, so a file edited by hand or truncated in
+ * transit is refused rather than scored.
+ */
+const featureName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a feature name of the rule set (snake_case)')
+const treeSchema = z.strictObject({
+  left: z.array(z.int().min(-1)),
+  right: z.array(z.int().min(-1)),
+  feature: z.array(z.int().nonnegative()),
+  value: z.array(z.number()),
+  defaultLeft: z.array(z.union([z.literal(0), z.literal(1)])),
+  cover: z.array(z.number().nonnegative()),
+})
+const bodySchema = z.strictObject({
+  format: z.literal('vigil-model'),
+  formatVersion: z.literal(1),
+  name: featureName.describe('What rules call it: models.<name>'),
+  features: z.array(featureName).min(1).max(256),
+  source: z.string().max(200).describe('Where it came from: "xgboost 1.7.4 JSON", "vigil train", …'),
+  training: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  model: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('trees'), baseMargin: z.number(), trees: z.array(treeSchema).min(1).max(5_000) }),
+    z.strictObject({ kind: z.literal('logistic'), intercept: z.number(), weights: z.array(z.number()) }),
+  ]),
+})
+export const modelFileSchema = bodySchema.extend({ checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/) })
+export type ModelBody = z.infer<typeof bodySchema>
+export type ModelFile = z.infer<typeof modelFileSchema>
+
+/** The checksum of a body: SHA-256 of its JSON with keys as written here (the file's own order). */
+export const checksumOf = (body: ModelBody): string => `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`
+
+export const withChecksum = (body: ModelBody): ModelFile => ({ ...body, checksum: checksumOf(body) })
+
+/** A tree ensemble as the file keeps it. */
+export function treesBody(ensemble: TreeEnsemble): Extract<ModelBody['model'], { kind: 'trees' }> {
+  return {
+    kind: 'trees',
+    baseMargin: ensemble.baseMargin,
+    trees: ensemble.trees.map((t) => ({
+      left: [...t.left],
+      right: [...t.right],
+      feature: [...t.feature],
+      value: [...t.value],
+      defaultLeft: [...t.defaultLeft].map((d) => (d ? 1 : 0) as 0 | 1),
+      cover: [...t.cover],
+    })),
+  }
+}
+
+/** What one model says of a transaction, and why. */
+export interface ModelScore {
+  /** Probability of fraud, 0–1. */
+  score: number
+  /** The features that moved the log-odds most, largest first: value read and contribution. */
+  top: Array<{ feature: string; value: number | undefined; contribution: number }>
+}
+
+export interface CompiledModel {
+  readonly name: string
+  readonly features: readonly string[]
+  /** `values[i]` is `features[i]`'s value; undefined is missing. */
+  score(values: ArrayLike<number | undefined>, topK?: number): ModelScore
+}
+
+export type ModelFileError = { code: 'invalid_model'; issues: Issue[] }
+
+/** Validates a model file, its checksum included, and compiles it once. */
+export function compileModel(input: unknown): Result<CompiledModel, ModelFileError> {
+  const parsed = modelFileSchema.safeParse(input)
+  if (!parsed.success) return err({ code: 'invalid_model', issues: fromZodError(parsed.error) })
+  const { checksum, ...body } = parsed.data
+  if (checksumOf(body) !== checksum) return err({ code: 'invalid_model', issues: [{ path: 'checksum', message: 'does not match the file: it was changed after it was written' }] })
+  const { features, model, name } = body
+  if (model.kind === 'logistic') {
+    if (model.weights.length !== features.length) return err({ code: 'invalid_model', issues: [{ path: 'model.weights', message: `must hold one weight per feature (${features.length})` }] })
+    return ok({
+      name,
+      features,
+      score(values, topK = 3) {
+        // A missing value contributes nothing: the intercept stands for it.
+        const contributions = model.weights.map((w, i) => (values[i] === undefined || Number.isNaN(values[i]) ? 0 : w * values[i]!))
+        return { score: sigmoid(model.intercept + contributions.reduce((a, b) => a + b, 0)), top: topOf(features, values, contributions, topK) }
+      },
+    })
+  }
+  const issues: Issue[] = []
+  const trees: FlatTree[] = model.trees.map((t, i) => {
+    const n = t.left.length
+    if ([t.right, t.feature, t.value, t.defaultLeft, t.cover].some((a) => a.length !== n)) issues.push({ path: `model.trees[${i}]`, message: 'must have node arrays of one length' })
+    const bad = t.left.findIndex((l, node) => l !== -1 && (l <= node || l >= n || t.right[node]! <= node || t.right[node]! >= n || t.feature[node]! >= features.length))
+    if (bad >= 0) issues.push({ path: `model.trees[${i}].left[${bad}]`, message: 'must point to a later node, splitting on one of the features' })
+    const left = Int32Array.from(t.left)
+    const right = Int32Array.from(t.right)
+    const value = Float32Array.from(t.value)
+    const cover = Float32Array.from(t.cover)
+    return { left, right, feature: Int32Array.from(t.feature), value, defaultLeft: Uint8Array.from(t.defaultLeft), cover, mean: bad >= 0 ? new Float64Array(n) : nodeMeans(left, right, value, cover) }
+  })
+  if (issues.length > 0) return err({ code: 'invalid_model', issues })
+  const ensemble: TreeEnsemble = { trees, baseMargin: model.baseMargin, featureCount: features.length }
+  const scratch = new Float64Array(features.length + 1)
+  return ok({
+    name,
+    features,
+    score(values, topK = 3) {
+      const contributions = pathContributions(ensemble, values, scratch)
+      return { score: sigmoid(predictMargin(ensemble, values)), top: topOf(features, values, contributions, topK) }
+    },
+  })
+}
+
+function topOf(features: readonly string[], values: ArrayLike<number | undefined>, contributions: ArrayLike<number>, k: number): ModelScore['top'] {
+  return features
+    .map((feature, i) => ({ feature, value: values[i], contribution: contributions[i]! }))
+    .filter((c) => c.contribution !== 0)
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || (a.feature < b.feature ? -1 : 1))
+    .slice(0, k)
+}
