@@ -23,7 +23,11 @@ export class JsonlWriter {
 
   /** Returns a promise only when the buffer went to disk: callers await that, not every line. */
   write(value: unknown): Promise<void> | undefined {
-    const line = JSON.stringify(value)
+    return this.writeLine(JSON.stringify(value))
+  }
+
+  /** A line as it is (a CSV row); the same buffering. */
+  writeLine(line: string): Promise<void> | undefined {
     this.pending.push(line)
     this.pendingLength += line.length + 1
     return this.pendingLength >= 1 << 16 ? this.flush() : undefined

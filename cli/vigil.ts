@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { backtest, backtestUsage } from './commands/backtest.ts'
+import { features, featuresUsage } from './commands/features.ts'
 import { labels, labelsUsage } from './commands/labels.ts'
 import { model, modelUsage } from './commands/model.ts'
 import { start, startUsage } from './commands/start.ts'
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   'validate-rules': { run: validateRules, usage: validateRulesUsage },
   token: { run: token, usage: tokenUsage },
   labels: { run: labels, usage: labelsUsage },
+  features: { run: features, usage: featuresUsage },
   model: { run: model, usage: modelUsage },
 }
 

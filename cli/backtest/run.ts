@@ -1,4 +1,5 @@
 import type { Decision } from '../../functions/core/decision.ts'
+import type { FeatureValues } from '../../functions/core/features/definition.ts'
 import type { HistoricalLabel } from '../../functions/core/labels/label.ts'
 import type { LabelOutcome } from '../../functions/core/labels/resolve.ts'
 import { acceptEventTime, defaultEventTime, eventTimeBounds, type EventTimeSettings } from '../../functions/core/event-time.ts'
@@ -51,8 +52,12 @@ export interface BacktestOptions {
   reorderCapacity: number
   /** How far back in event time a repeated transaction id is recognized as a duplicate. */
   dedupeHorizonMs: number
-  /** A returned promise makes the replay wait (backpressure); undefined lets it run on. */
-  onDecision: (decision: Decision) => Promise<void> | undefined | void
+  /**
+   * A returned promise makes the replay wait (backpressure); undefined lets it run on. With the
+   * decision: the transaction, the feature values it was decided on, and the label that stands for
+   * it once all are known (the target a model learns).
+   */
+  onDecision: (decision: Decision, scored: { txn: Transaction; features: FeatureValues; label: HistoricalLabel | undefined }) => Promise<void> | undefined | void
   onReject: (reject: Reject) => Promise<void> | undefined | void
   onProgress?: (linesRead: number) => void
   /** The stream scorer's bounds on event time; its defaults if left out. */
@@ -124,11 +129,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     const time = eventTime(txn)
     // Known at scoring time: reported at or before the transaction's own time, the replay's clock.
     if (feeding) feedUntil(time)
-    const decision = scorer.score(txn, txn.occurredAt)
+    const { decision, features } = scorer.scoreWithFeatures(txn, txn.occurredAt)
     for (const label of undated.get(txn.transactionId) ?? []) timeline.add({ ...label, reportedAt: new Date(time + options.labelDelayMs!).toISOString() })
     undated.delete(txn.transactionId)
-    tallyDecision(tally, decision, measured.get(txn.transactionId))
-    return onDecision(decision)
+    const label = measured.get(txn.transactionId)
+    tallyDecision(tally, decision, label)
+    return onDecision(decision, { txn, features, label })
   }
 
   for await (const text of options.lines) {

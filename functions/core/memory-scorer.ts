@@ -1,5 +1,5 @@
 import type { Decision } from './decision.ts'
-import { entityKinds, type EntityKind } from './features/definition.ts'
+import { entityKinds, type EntityKind, type FeatureValues } from './features/definition.ts'
 import { applyLabel, applyTransaction, entityKeyOf, type EntityState } from './features/index.ts'
 import { resolveLabel, type LabelOutcome, type ReportedLabel } from './labels/resolve.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
@@ -36,6 +36,11 @@ export class MemoryScorer {
   }
 
   score(txn: Transaction, decidedAt: string): Decision {
+    return this.scoreWithFeatures(txn, decidedAt).decision
+  }
+
+  /** The decision and the feature values it was made on (what `vigil features` exports). */
+  scoreWithFeatures(txn: Transaction, decidedAt: string): { decision: Decision; features: FeatureValues } {
     const { entities } = this.ruleSet.plan
     const states: EntityStates = {}
     const ids = entities.map((kind) => entityKeyOf[kind](txn))
@@ -43,7 +48,7 @@ export class MemoryScorer {
       if (ids[i] !== undefined) states[kind] = this.states[kind].get(ids[i])
     })
     const time = eventTime(txn)
-    const { decision } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
+    const { decision, features } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
     // advanceStates, without the intermediate records it builds for callers that store elsewhere.
     entities.forEach((kind, i) => {
       if (ids[i] !== undefined) this.states[kind].set(ids[i], applyTransaction(this.ruleSet.plan, kind, states[kind], txn, time))
@@ -55,7 +60,7 @@ export class MemoryScorer {
       this.pending.delete(txn.transactionId)
       for (const label of waiting ?? []) this.label(label)
     }
-    return decision
+    return { decision, features }
   }
 
   /** Applies a label known from now on; `pending` until its transaction is scored (when it is applied). */

@@ -94,6 +94,19 @@ describe('vigil backtest', () => {
     const decisions = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     expect(decisions.map((d) => d.outcome)).toEqual(['approve', 'approve', 'review', 'review'])
     expect((await vigil('backtest', '--rules', rules, '--input', input, '--label-delay', '3d', '--out', out)).stderr).toMatch(/--label-delay needs --labels/)
+
+    // The same replay as a point-in-time feature table: the label counts from its time on, and is each row's target.
+    const table = join(dir, 'features.csv')
+    const exported = await vigil('features', '--rules', rules, '--input', input, '--labels', labels, '--label-delay', '3d', '--out', table)
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(exported.stdout).toMatch(/4 rows × 1 features/)
+    expect((await readFile(table, 'utf8')).trim().split('\n')).toEqual([
+      'transactionId,occurredAt,merchant_frauds_30d,fraud',
+      'tx-0,2026-10-01T00:00:00.000Z,0,1',
+      'tx-1,2026-10-03T00:00:00.000Z,0,',
+      'tx-2,2026-10-05T00:00:00.000Z,1,',
+      'tx-3,2026-10-07T00:00:00.000Z,1,',
+    ])
   })
 
   it('prints the summary as JSON with --json', async () => {
