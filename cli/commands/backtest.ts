@@ -5,10 +5,8 @@ import { summarize } from '../../functions/core/rules/stats.ts'
 import { RefusedKeyError, runBacktest } from '../backtest/run.ts'
 import { formatSummary } from '../backtest/summary.ts'
 import { JsonlWriter, readLines } from '../jsonl.ts'
-import { readLabels } from '../labels.ts'
 import { ProgressBar } from '../progress.ts'
-import { formatIssues, loadRuleSet } from '../rule-set-file.ts'
-import { developmentKeyId, tokenizationKeyring } from '../tokenization-key.ts'
+import { loadReplayInput, replayOptions } from '../replay-input.ts'
 import { UsageError } from '../usage-error.ts'
 
 export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE [--label-delay DURATION]]
@@ -37,54 +35,38 @@ export async function backtest(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      rules: { type: 'string' },
-      input: { type: 'string' },
-      out: { type: 'string' },
-      labels: { type: 'string' },
-      'label-delay': { type: 'string' },
+      ...replayOptions,
       rejects: { type: 'string' },
       reorder: { type: 'string', default: '10000' },
       'dedupe-window': { type: 'string', default: '24h' },
       json: { type: 'boolean', default: false },
-      'allow-development-key': { type: 'boolean', default: false },
     },
   })
-  if (!values.rules || !values.input || !values.out) throw new UsageError('backtest needs --rules, --input and --out', backtestUsage)
   const reorderCapacity = Number(values.reorder)
   if (!Number.isInteger(reorderCapacity) || reorderCapacity < 0) throw new UsageError('--reorder must be a whole number', backtestUsage)
   const dedupeWindow = durationSchema.safeParse(values['dedupe-window'])
   if (!dedupeWindow.success) throw new UsageError('--dedupe-window must be a duration like 24h or 7d', backtestUsage)
+  const replay = await loadReplayInput('backtest', backtestUsage, values)
+  if (replay === 1) return 1
+  const { ruleSet, labels, labelDelayMs, keyring, refusedKeyId, development } = replay
+  const rejectsPath = values.rejects ?? `${replay.out.replace(/\.jsonl$/, '')}.rejects.jsonl`
+  if (development && values['allow-development-key']) process.stderr.write('note: VIGIL_TOKENIZATION_KEY is not set; card numbers are tokenized with the public development key\n')
 
-  const labelDelay = values['label-delay'] === undefined ? undefined : durationSchema.safeParse(values['label-delay'])
-  if (labelDelay && !labelDelay.success) throw new UsageError('--label-delay must be a duration like 7d', backtestUsage)
-  if (labelDelay && !values.labels) throw new UsageError('--label-delay needs --labels', backtestUsage)
-
-  const ruleSet = await loadRuleSet(values.rules)
-  if (!ruleSet.ok) {
-    process.stderr.write(`${values.rules} is not a valid rule set:\n${formatIssues(ruleSet.error)}\n`)
-    return 1
-  }
-  const labels = values.labels ? await readLabels(values.labels) : undefined
-  const rejectsPath = values.rejects ?? `${values.out.replace(/\.jsonl$/, '')}.rejects.jsonl`
-  const { keyring, development } = tokenizationKeyring()
-  const allowDevelopmentKey = values['allow-development-key']
-  if (development && allowDevelopmentKey) process.stderr.write('note: VIGIL_TOKENIZATION_KEY is not set; card numbers are tokenized with the public development key\n')
-
-  const { lines, stream } = readLines(values.input)
-  const size = (await stat(values.input)).size
+  const { lines, stream } = readLines(replay.input)
+  const size = (await stat(replay.input)).size
   const progress = new ProgressBar(size)
-  const decisions = new JsonlWriter(values.out)
+  const decisions = new JsonlWriter(replay.out)
   const rejects = new JsonlWriter(rejectsPath)
   const started = performance.now()
   let report
   try {
     report = await runBacktest({
-      ruleSet: ruleSet.value,
+      ruleSet,
       keyring,
-      ...(development && !allowDevelopmentKey ? { refusedKeyId: developmentKeyId } : {}),
+      ...(refusedKeyId ? { refusedKeyId } : {}),
       lines,
-      labels,
-      ...(labelDelay ? { labelDelayMs: labelDelay.data } : {}),
+      ...(labels ? { labels } : {}),
+      ...(labelDelayMs !== undefined ? { labelDelayMs } : {}),
       reorderCapacity,
       dedupeHorizonMs: dedupeWindow.data,
       onDecision: (decision) => decisions.write(decision),
@@ -94,7 +76,7 @@ export async function backtest(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof RefusedKeyError)) throw error
     process.stderr.write(
-      `${values.input}: ${error.message}, and VIGIL_TOKENIZATION_KEY is not set: card numbers would be tokenized with the public development key. ` +
+      `${replay.input}: ${error.message}, and VIGIL_TOKENIZATION_KEY is not set: card numbers would be tokenized with the public development key. ` +
         'Set VIGIL_TOKENIZATION_KEY, or pass --allow-development-key for sample data.\n',
     )
     return 1
@@ -108,7 +90,7 @@ export async function backtest(args: string[]): Promise<number> {
     const { lines, rejected, duplicates, late, labels: fed } = report
     process.stdout.write(`${JSON.stringify({ ...summary, lines, rejected, duplicates, late, labelsFed: fed, seconds }, null, 2)}\n`)
   } else {
-    process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: values.out, rejectsPath })}\n`)
+    process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: replay.out, rejectsPath })}\n`)
   }
   return 0
 }

@@ -3,12 +3,11 @@
  * server (dev JWTs, the routes as lib/case-api.ts authorizes them) on dynalite and kinesalite,
  * with the label applier run on what lands on the labels stream.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runVigil } from '../support/cli.ts'
 import { handleApiRequest } from '../../functions/case-api/app.ts'
 import { caseApiRoutes } from '../../functions/case-api/routes.ts'
 import { startApiServer, type ApiServer } from '../../local/api-server.ts'
@@ -19,8 +18,6 @@ import { fixedNow } from '../support/scorer.ts'
 import { withLuhnDigit } from '../support/transactions.ts'
 
 const aws = useEmulators()
-const root = new URL('../../', import.meta.url).pathname
-const exec = promisify(execFile)
 
 let dir: string
 let f: LabelsApiFixture
@@ -43,15 +40,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-async function vigil(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root, env: { ...process.env, ...env } })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const vigil = (env: NodeJS.ProcessEnv, ...args: string[]) => runVigil({ ...process.env, ...env }, ...args)
 
 const reportedAt = (hoursBefore: number) => new Date(fixedNow.getTime() - hoursBefore * 3_600_000).toISOString()
 const pan = withLuhnDigit('411111111111111')

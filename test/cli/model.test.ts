@@ -1,23 +1,13 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { runVigil } from '../support/cli.ts'
 
 const root = new URL('../../', import.meta.url).pathname
 const fixtures = join(root, 'test/fixtures/models')
-const exec = promisify(execFile)
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const vigil = (...args: string[]) => runVigil(process.env, ...args)
 
 let dir: string
 beforeAll(async () => {

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { runVigil } from '../support/cli.ts'
 import { history } from '../support/scenario.ts'
 
-const root = new URL('../../', import.meta.url).pathname
-const exec = promisify(execFile)
 
 const testEnv = { ...process.env, VIGIL_TOKENIZATION_KEY: 'cli-test-tokenization-key' }
 
@@ -15,15 +12,7 @@ async function vigil(...args: string[]): Promise<{ code: number; stdout: string;
   return vigilWith(testEnv, ...args)
 }
 
-async function vigilWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [join(root, 'cli/vigil.ts'), ...args], { cwd: root, env })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const vigilWith = runVigil
 
 let dir: string
 beforeAll(async () => {
