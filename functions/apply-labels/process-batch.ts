@@ -68,10 +68,8 @@ export async function applyLabelBatch(records: readonly StreamRecord[], deps: La
   const [ruleSet, stored, decisions] = await Promise.all([deps.rules.current(), deps.labels.read(ids), deps.decisions.read(ids)])
   const subjects = new Map<string, LabelSubject>()
   for (const [id, decision] of decisions) if (decision.subject) subjects.set(id, decision.subject)
-  // A decision stored before decisions kept their subject still answers "scored": its label is recorded, it moves no feature.
-  const scored = new Map<string, LabelSubject>(subjects)
-  for (const id of decisions.keys()) if (!scored.has(id)) scored.set(id, { time: 0, entities: {} })
-  const batch = decideLabels(valid, stored, scored)
+  // A decision stored before decisions kept their subject still counts as scored: its label is recorded, it moves no feature.
+  const batch = decideLabels(valid, stored, new Set(decisions.keys()))
 
   // Phase 1: quarantine what is not a label, and the label items.
   await settleAll(

@@ -80,10 +80,10 @@ export interface LabelBatch {
 }
 
 /**
- * The fate of every record, in order, against the stored label items and the subjects of the
- * transactions scored so far (absent: not scored yet, so the label waits).
+ * The fate of every record, in order, against the stored label items and the ids of the
+ * transactions scored so far (a label of any other waits).
  */
-export function decideLabels(records: readonly StreamLabel[], stored: ReadonlyMap<string, LabelItem>, subjects: ReadonlyMap<string, LabelSubject>): LabelBatch {
+export function decideLabels(records: readonly StreamLabel[], stored: ReadonlyMap<string, LabelItem>, scored: ReadonlySet<string>): LabelBatch {
   const items: LabelBatch['items'] = new Map()
   const fates = records.map(({ position, label }, index): LabelFate => {
     const id = label.transactionId
@@ -94,7 +94,7 @@ export function decideLabels(records: readonly StreamLabel[], stored: ReadonlyMa
 
     let next: LabelItem
     let fate: LabelFate
-    if (!subjects.has(id)) {
+    if (!scored.has(id)) {
       fate = { outcome: 'pending', delta: 0, replayed: false }
       next = { ...before, waiting: [...before.waiting.filter((waiting) => !sameLabel(waiting, label)), label] }
     } else {
