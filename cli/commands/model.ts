@@ -7,14 +7,14 @@ import { readLines } from '../jsonl.ts'
 import { formatIssues } from '../rule-set-file.ts'
 import { UsageError } from '../usage-error.ts'
 
-export const modelUsage = `vigil model import --format xgboost --input FILE --features a,b,c [--name NAME] --out MODEL.json
+export const modelUsage = `vigil model import --format xgboost --input FILE --features a,b,c [--name NAME] [--version N] --out MODEL.json
 vigil model predict --model MODEL.json --input ROWS.jsonl
 
 import: turns a data scientist's model into Vigil's model file. --format xgboost reads XGBoost's
 JSON (booster.save_model("m.json"), objective binary:logistic, gbtree). --features names, in
 order, the rule set's features the model's columns are (its feature 0 is the first name). The file
 records the features, the source and a checksum; --name (default "fraud") is what rules will call
-it, models.<name>.
+it, models.<name>, and --version (default 1) what a rule set pins it by.
 
 predict: one {"score": p, "top": [...]} line per input line; an input line is an object
 {"<feature>": value, …}, a missing key (or null) being a missing value. "top" lists the three
@@ -33,11 +33,13 @@ export async function model(args: string[]): Promise<number> {
 }
 
 async function importModel(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { format: { type: 'string' }, input: { type: 'string' }, features: { type: 'string' }, name: { type: 'string', default: 'fraud' }, out: { type: 'string' } } })
+  const { values } = parseArgs({ args, options: { format: { type: 'string' }, input: { type: 'string' }, features: { type: 'string' }, name: { type: 'string', default: 'fraud' }, version: { type: 'string', default: '1' }, out: { type: 'string' } } })
   if (values.format !== 'xgboost') throw new UsageError('--format must be xgboost', modelUsage)
   if (!values.input || !values.features || !values.out) throw new UsageError('model import needs --input, --features and --out', modelUsage)
   const features = featureList.safeParse(values.features)
   if (!features.success) throw new UsageError(`--features: ${features.error.issues[0]!.message}`, modelUsage)
+  const modelVersion = Number(values.version)
+  if (!Number.isInteger(modelVersion) || modelVersion < 1) throw new UsageError('--version must be a positive integer', modelUsage)
   const imported = importXgboost(JSON.parse(await readFile(values.input, 'utf8')))
   if (!imported.ok) {
     process.stderr.write(`${values.input}: not a model Vigil can score\n${formatIssues(imported.error.issues)}\n`)
@@ -48,11 +50,11 @@ async function importModel(args: string[]): Promise<number> {
     return 1
   }
   const version = (JSON.parse(await readFile(values.input, 'utf8')) as { version?: number[] }).version?.join('.') ?? 'unknown'
-  const file = withChecksum({ format: 'vigil-model', formatVersion: 1, name: values.name, features: features.data, source: `xgboost ${version} JSON`, model: treesBody(imported.value) })
+  const file = withChecksum({ format: 'vigil-model', formatVersion: 1, name: values.name, version: modelVersion, features: features.data, source: `xgboost ${version} JSON`, model: treesBody(imported.value) })
   const compiled = compileModel(file)
   if (!compiled.ok) throw new Error(`the written model does not load: ${JSON.stringify(compiled.error.issues)}`)
   await writeFile(values.out, `${JSON.stringify(file)}\n`)
-  process.stdout.write(`${values.out}: model ${values.name}, ${imported.value.trees.length} trees over ${features.data.join(', ')} (${file.checksum})\n`)
+  process.stdout.write(`${values.out}: model ${values.name} version ${modelVersion}, ${imported.value.trees.length} trees over ${features.data.join(', ')} (${file.checksum})\n`)
   return 0
 }
 

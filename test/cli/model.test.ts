@@ -21,7 +21,7 @@ describe('vigil model', () => {
     const out = join(dir, 'fraud.json')
     const imported = await vigil('model', 'import', '--format', 'xgboost', '--input', join(fixtures, 'xgb-small.json'), '--features', features.join(','), '--out', out)
     expect(imported.code, imported.stderr).toBe(0)
-    expect(imported.stdout).toMatch(/model fraud, 40 trees over merchant_fraud_rate_7d, .* \(sha256:[0-9a-f]{64}\)/)
+    expect(imported.stdout).toMatch(/model fraud version 1, 40 trees over merchant_fraud_rate_7d, .* \(sha256:[0-9a-f]{64}\)/)
     const file = JSON.parse(await readFile(out, 'utf8'))
     expect(file).toMatchObject({ format: 'vigil-model', name: 'fraud', features, source: 'xgboost 1.7.4 JSON', model: { kind: 'trees' } })
 

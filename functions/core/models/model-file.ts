@@ -23,6 +23,7 @@ const bodySchema = z.strictObject({
   format: z.literal('vigil-model'),
   formatVersion: z.literal(1),
   name: featureName.describe('What rules call it: models.<name>'),
+  version: z.int().positive().describe('A rule set pins it by name and version; an uploaded version never changes'),
   features: z.array(featureName).min(1).max(256),
   source: z.string().max(200).describe('Where it came from: "xgboost 1.7.4 JSON", "vigil train", …'),
   training: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).optional(),
@@ -67,6 +68,8 @@ export interface ModelScore {
 
 export interface CompiledModel {
   readonly name: string
+  readonly version: number
+  readonly checksum: string
   readonly features: readonly string[]
   /** `values[i]` is `features[i]`'s value; undefined is missing. */
   score(values: ArrayLike<number | undefined>, topK?: number): ModelScore
@@ -80,11 +83,13 @@ export function compileModel(input: unknown): Result<CompiledModel, ModelFileErr
   if (!parsed.success) return err({ code: 'invalid_model', issues: fromZodError(parsed.error) })
   const { checksum, ...body } = parsed.data
   if (checksumOf(body) !== checksum) return err({ code: 'invalid_model', issues: [{ path: 'checksum', message: 'does not match the file: it was changed after it was written' }] })
-  const { features, model, name } = body
+  const { features, model, name, version } = body
   if (model.kind === 'logistic') {
     if (model.weights.length !== features.length) return err({ code: 'invalid_model', issues: [{ path: 'model.weights', message: `must hold one weight per feature (${features.length})` }] })
     return ok({
       name,
+      version,
+      checksum,
       features,
       score(values, topK = 3) {
         // A missing value contributes nothing: the intercept stands for it.
@@ -110,6 +115,8 @@ export function compileModel(input: unknown): Result<CompiledModel, ModelFileErr
   const scratch = new Float64Array(features.length + 1)
   return ok({
     name,
+    version,
+    checksum,
     features,
     score(values, topK = 3) {
       const contributions = pathContributions(ensemble, values, scratch)

@@ -5,6 +5,7 @@ const logistic = (weights: number[], intercept = -2): ModelBody => ({
   format: 'vigil-model',
   formatVersion: 1,
   name: 'fraud',
+  version: 1,
   features: ['merchant_fraud_rate_7d', 'card_count_1h', 'amount_ratio'],
   source: 'test',
   model: { kind: 'logistic', intercept, weights },
