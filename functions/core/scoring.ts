@@ -1,6 +1,7 @@
 import { decideOutcome, type Decision } from './decision.ts'
 import type { EntityKind, FeatureValues } from './features/definition.ts'
 import { applyTransaction, entityKeys, readFeatures, type EntityState } from './features/index.ts'
+import { scoreModels } from './models/score-models.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
 import { evaluateRules } from './rules/evaluate.ts'
 import { eventTime, type Transaction } from './transaction.ts'
@@ -35,12 +36,12 @@ export function scoreTransaction(
   time = eventTime(txn),
 ): { decision: Decision; features: FeatureValues } {
   const features = readFeatures(ruleSet.plan, states, txn, time)
-  const rules = evaluateRules(ruleSet, txn, features)
-  const { outcome, score } = decideOutcome(rules, ruleSet.thresholds)
-  return {
-    decision: { transactionId: txn.transactionId, outcome, score, ruleSetVersion: ruleSet.version, rules, decidedAt },
-    features,
-  }
+  const models = ruleSet.models.length > 0 ? scoreModels(ruleSet, txn, features) : undefined
+  const rules = evaluateRules(ruleSet, txn, features, models?.scores)
+  const { outcome, score } = decideOutcome(rules, ruleSet.thresholds, models?.results)
+  const decision: Decision = { transactionId: txn.transactionId, outcome, score, ruleSetVersion: ruleSet.version, rules, decidedAt }
+  if (models) decision.models = models.results
+  return { decision, features }
 }
 
 /** The states after `txn`: what a commit writes back. */

@@ -52,11 +52,13 @@ export interface ExpressionContext {
   txn: object
   features: object
   lists: Record<string, ReadonlySet<string>>
+  models: object
 }
 
 export interface ExpressionReads {
   features: string[]
   lists: string[]
+  models: string[]
   txnPaths: string[]
 }
 
@@ -75,22 +77,25 @@ export interface ExpressionError {
 export interface ExpressionScope {
   features: ReadonlyMap<string, FeatureCelType>
   lists: ReadonlySet<string>
+  models: ReadonlySet<string>
 }
 
 export interface ExpressionEnvironment {
   environment: Environment
-  /** The context for the set's conditions, from a transaction and its feature values as scoring has them. */
-  context(txn: object, features: object, lists: Record<string, ReadonlySet<string>>): ExpressionContext
+  /** The context for the set's conditions, from a transaction, its feature values and model scores as scoring has them. */
+  context(txn: object, features: object, lists: Record<string, ReadonlySet<string>>, models: object): ExpressionContext
 }
 
-/** The environment of one rule set: `features` typed with the names it declares. */
+/** The environment of one rule set: `features` and `models` typed with the names it declares. */
 export function expressionEnvironment(scope: ExpressionScope): ExpressionEnvironment {
   const environment = base.clone()
   const toFeatures = registerRecordType(environment, 'vigil.Features', Object.fromEntries(scope.features))
+  const toModels = registerRecordType(environment, 'vigil.Models', Object.fromEntries([...scope.models].map((name) => [name, 'double'])))
   environment
     .registerVariable('features', { type: 'vigil.Features', description: 'Feature values by name, from history before this transaction' })
     .registerVariable('lists', { type: 'map<string, list<string>>', description: 'Named value lists of the rule set' })
-  return { environment, context: (txn, features, lists) => ({ txn: toTransaction(txn), features: toFeatures(features), lists }) }
+    .registerVariable('models', { type: 'vigil.Models', description: 'Each model’s fraud probability (0–1) for this transaction' })
+  return { environment, context: (txn, features, lists, models) => ({ txn: toTransaction(txn), features: toFeatures(features), lists, models: toModels(models) }) }
 }
 
 /**
@@ -105,7 +110,7 @@ export function compileExpression(source: string, scope: ExpressionScope, env: E
   } catch (error) {
     return err([locate(source, error)])
   }
-  const reads: ExpressionReads = { features: [], lists: [], txnPaths: [] }
+  const reads: ExpressionReads = { features: [], lists: [], models: [], txnPaths: [] }
   const problems = collectReads(parsed.ast, scope, reads, source)
   if (problems.length === 0) {
     const checked = parsed.check()
@@ -141,6 +146,9 @@ function collectReads(node: unknown, scope: ExpressionScope, reads: ExpressionRe
     } else if (root === 'lists') {
       if (!scope.lists.has(name)) problems.push(at(source, node.pos, `reads list "${name}", which the rule set does not declare`))
       else push(reads.lists, name)
+    } else if (root === 'models') {
+      if (!scope.models.has(name)) problems.push(at(source, node.pos, `reads model "${name}", which the rule set does not name`))
+      else push(reads.models, name)
     } else if (root === 'txn') {
       if (!transactionFieldPaths.has(path)) problems.push(at(source, node.pos, `reads txn.${path}, which a transaction does not have`))
       else push(reads.txnPaths, path)

@@ -27,6 +27,23 @@ export const ruleSchema = z
     path: ['score'],
   })
 
+/** The most models a rule set names: each runs on every transaction. */
+export const maxModels = 8
+
+export const modelNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case, starting with a letter')
+
+/**
+ * A model the rule set runs, pinned by name and version so that a rule-set version means one
+ * behaviour. Shadow: scored and recorded with the decision, never acting (an active rule cannot
+ * read it, its weight adds nothing) — what a model does before it is trusted.
+ */
+export const modelUseSchema = z.strictObject({
+  name: modelNameSchema.describe('What rules read: models.<name>'),
+  version: z.int().positive(),
+  mode: z.enum(ruleModes).default('active'),
+  weight: z.number().finite().optional().describe('Adds weight × the model score (0–1) to the decision score while active'),
+})
+
 export const ruleSetSchema = z
   .strictObject({
     version: z.int().positive(),
@@ -36,10 +53,11 @@ export const ruleSetSchema = z
       .refine((t) => t.review <= t.block, { message: 'review must not exceed block', path: ['review'] }),
     features: z.array(featureDefinitionSchema).max(64).default([]),
     lists: z.record(listName, z.array(z.string().max(maxListValueLength)).max(maxListEntries)).default({}),
+    models: z.array(modelUseSchema).max(maxModels).default([]),
     rules: z.array(ruleSchema).min(1).max(maxRules),
   })
   .superRefine((set, ctx) => {
-    const duplicate = (names: string[], at: 'rules' | 'features', what: string) => {
+    const duplicate = (names: string[], at: 'rules' | 'features' | 'models', what: string) => {
       const seen = new Set<string>()
       names.forEach((name, index) => {
         if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [at, index, at === 'rules' ? 'id' : 'name'], message: `duplicate ${what} "${name}"` })
@@ -48,6 +66,7 @@ export const ruleSetSchema = z
     }
     duplicate(set.rules.map((r) => r.id), 'rules', 'rule id')
     duplicate(set.features.map((f) => f.name), 'features', 'feature name')
+    duplicate(set.models.map((m) => m.name), 'models', 'model name')
   })
 
 export type RuleSetInput = z.input<typeof ruleSetSchema>
@@ -55,3 +74,4 @@ export type RuleSet = z.infer<typeof ruleSetSchema>
 export type Rule = z.infer<typeof ruleSchema>
 export type RuleMode = Rule['mode']
 export type RuleAction = NonNullable<Rule['action']>
+export type ModelUse = z.infer<typeof modelUseSchema>

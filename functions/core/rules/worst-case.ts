@@ -37,13 +37,15 @@ const shapes: ReadonlyArray<{ label: string; text: (length: number) => string; i
 export function worstCases(set: CompiledRuleSet): WorstCase[] {
   const full = fullList()
   const lists = Object.fromEntries(Object.keys(set.lists).map((name) => [name, full]))
+  // A model's score is a probability: where a rule reads one, its value does not change the rule's work.
+  const models = Object.fromEntries(set.models.map((m) => [m.name, 1]))
   const cases: WorstCase[] = []
   for (const shape of shapes) {
     const txns: Array<[string, Transaction]> = [['every field present', everyField(shape.idsOnly ? shapes[0]!.text : shape.text, shape.text)]]
     if (!shape.idsOnly) txns.push(['optional fields absent', requiredOnly(shape.text)])
     for (const [fields, txn] of txns) {
       for (const [values, features] of featureVariants(set)) {
-        cases.push({ label: `${shape.label}, ${fields}, features ${values}`, input: { txn, features, lists } })
+        cases.push({ label: `${shape.label}, ${fields}, features ${values}`, input: { txn, features, lists, models } })
       }
     }
   }

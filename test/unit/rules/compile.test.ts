@@ -27,7 +27,7 @@ describe('compileRuleSet', () => {
 
   it('records which features, lists and transaction fields each rule reads', () => {
     const result = compileRuleSet(base([{ id: 'r', description: 'd', score: 1, when: 'features.card_count_1h > 2 && txn.merchant.id in lists.blocked_cards' }]))
-    expect(result.ok && result.value.rules[0]?.reads).toEqual({ features: ['card_count_1h'], lists: ['blocked_cards'], txnPaths: ['merchant.id'] })
+    expect(result.ok && result.value.rules[0]?.reads).toEqual({ features: ['card_count_1h'], lists: ['blocked_cards'], models: [], txnPaths: ['merchant.id'] })
   })
 
   it('defaults a rule to active mode', () => {
