@@ -15,6 +15,8 @@ export const replayOptions = {
   out: { type: 'string' },
   labels: { type: 'string' },
   'label-delay': { type: 'string' },
+  /** A model file the rule set names (repeatable). */
+  model: { type: 'string', multiple: true },
   'allow-development-key': { type: 'boolean', default: false },
 } as const
 
@@ -38,13 +40,13 @@ export interface ReplayInput {
 export async function loadReplayInput(
   command: string,
   usage: string,
-  values: { rules?: string; input?: string; out?: string; labels?: string; 'label-delay'?: string; 'allow-development-key'?: boolean },
+  values: { rules?: string; input?: string; out?: string; labels?: string; 'label-delay'?: string; model?: string[]; 'allow-development-key'?: boolean },
 ): Promise<ReplayInput | 1> {
   if (!values.rules || !values.input || !values.out) throw new UsageError(`${command} needs --rules, --input and --out`, usage)
   const labelDelay = values['label-delay'] === undefined ? undefined : durationSchema.safeParse(values['label-delay'])
   if (labelDelay && !labelDelay.success) throw new UsageError('--label-delay must be a duration like 7d', usage)
   if (labelDelay && !values.labels) throw new UsageError('--label-delay needs --labels', usage)
-  const ruleSet = await loadRuleSet(values.rules)
+  const ruleSet = await loadRuleSet(values.rules, values.model)
   if (!ruleSet.ok) {
     process.stderr.write(`${values.rules} is not a valid rule set:\n${formatIssues(ruleSet.error)}\n`)
     return 1

@@ -10,7 +10,7 @@ import { loadReplayInput, replayOptions } from '../replay-input.ts'
 import { UsageError } from '../usage-error.ts'
 
 export const backtestUsage = `vigil backtest --rules FILE --input FILE --out FILE [--labels FILE [--label-delay DURATION]]
-                [--rejects FILE] [--reorder N] [--dedupe-window DURATION] [--allow-development-key] [--json]
+                [--model MODEL.json ...] [--rejects FILE] [--reorder N] [--dedupe-window DURATION] [--allow-development-key] [--json]
 
 Replays a JSONL transaction history through the scoring core in event-time order and writes one
 decision per valid line to --out, and each invalid or duplicate line (line number and reasons) to
@@ -29,7 +29,10 @@ by the number of entities, not by the length of the history. --json prints the s
 Card numbers are tokenized with VIGIL_TOKENIZATION_KEY (a key, or a keyring as the secret holds
 it). Without it, a card number stops the run: its token under the public development key would be
 recomputable by anyone and match no production token. --allow-development-key accepts that, for
-sample data. Tokens in the history are taken as they are, under whichever key made them.`
+sample data. Tokens in the history are taken as they are, under whichever key made them.
+
+A rule set that names models (its "models" section) needs each named version's file, --model, once
+per model: every decision then records each model's score and top contributions, shadow ones too.`
 
 export async function backtest(args: string[]): Promise<number> {
   const { values } = parseArgs({
