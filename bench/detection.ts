@@ -15,7 +15,7 @@
 import { singleKey } from '../functions/core/keyring.ts'
 import type { CompiledRuleSet } from '../functions/core/rules/compile.ts'
 import { Random } from '../local/traffic/random.ts'
-import { aucRoc, averagePrecision, expectedCardPrecisionAtK, sampledCardPrecisionAtK, testSetIndices, type TestWindow } from './detection/protocol.ts'
+import { aucRoc, averagePrecision, expectedCardPrecisionAtK, sampledCardPrecisionAtK, testSetIndices, type TestWindow } from '../cli/train/metrics.ts'
 import { publishedBaselines, publishedDataset, publishedProtocol, publishedValidationWeeks } from './detection/published.ts'
 import { replay } from './detection/replay.ts'
 import { benchRuleSets, defaultRulesPath } from './detection/rule-sets.ts'

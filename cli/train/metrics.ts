@@ -40,17 +40,21 @@ export interface TestWindow {
  * with a fraud known at T, that is a fraud on a day from the training start to T − delay − 1 (the
  * label of a fraud on day T − delay arrives during day T). As in the handbook, frauds before the
  * training start do not count as known. Returns the kept indices, in order.
+ *
+ * `knownDay` (per transaction, read for frauds only) says instead from which day each fraud is
+ * known, when the labels say when they were reported (`vigil train`: the day after the report's);
+ * the handbook's rule is knownDay = day + delay + 1.
  */
-export function testSetIndices(txns: Pick<Scored, 'day' | 'card' | 'fraud'>, window: TestWindow): number[] {
-  const fraudDays = new Map<number, number[]>()
+export function testSetIndices(txns: Pick<Scored, 'day' | 'card' | 'fraud'> & { knownDay?: ArrayLike<number> }, window: TestWindow): number[] {
+  // Per card, the first day a fraud of it (from the training start on) is known.
+  const firstKnown = new Map<number, number>()
   for (let i = 0; i < txns.day.length; i++) {
-    if (!txns.fraud[i]) continue
-    const list = fraudDays.get(txns.card[i]!)
-    if (list) list.push(txns.day[i]!)
-    else fraudDays.set(txns.card[i]!, [txns.day[i]!])
+    if (!txns.fraud[i] || txns.day[i]! < window.trainingStartDay) continue
+    const known = txns.knownDay ? txns.knownDay[i]! : txns.day[i]! + window.delayDays + 1
+    const card = txns.card[i]!
+    if (known < (firstKnown.get(card) ?? Infinity)) firstKnown.set(card, known)
   }
-  const knownAt = (card: number, testDay: number) =>
-    fraudDays.get(card)?.some((day) => day >= window.trainingStartDay && day <= testDay - window.delayDays - 1) ?? false
+  const knownAt = (card: number, testDay: number) => (firstKnown.get(card) ?? Infinity) <= testDay
   const kept: number[] = []
   const end = window.testStartDay + window.testDays
   for (let i = 0; i < txns.day.length; i++) {
@@ -385,4 +389,13 @@ export function sampledCardPrecisionAtK(test: Scored, k: number, draws: number, 
   const mean = values.reduce((s, v) => s + v, 0) / draws
   const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, draws - 1)
   return { mean, standardError: Math.sqrt(variance / draws), draws }
+}
+
+/**
+ * The ceiling of CP@k on a test set (the handbook's "maximum"): CP@k of the perfect ranking, every
+ * frauded card above every other, each day min(k, frauded cards left)/k, the caught cards dropped
+ * from later days as `card_precision_top_k` drops them.
+ */
+export function cardPrecisionCeiling(test: Omit<Scored, 'score'>, k: number): number {
+  return expectedCardPrecisionAtK({ ...test, score: Array.from(test.fraud, (f) => (f ? 1 : 0)) }, k, { removeDetected: true }).mean
 }

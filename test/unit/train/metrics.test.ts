@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { aucRoc, averagePrecision, expectedCardPrecisionAtK, sampledCardPrecisionAtK, testSetIndices, type Scored } from '../../../bench/detection/protocol.ts'
+import { aucRoc, averagePrecision, expectedCardPrecisionAtK, sampledCardPrecisionAtK, testSetIndices, type Scored } from '../../../cli/train/metrics.ts'
 import { Random } from '../../../local/traffic/random.ts'
 
 /** Builds the protocol's columns from rows [day, card, fraud, score]. */
