@@ -59,4 +59,32 @@ describe('vigil model', () => {
     expect(mixed.stdout.trim().split('\n')).toHaveLength(1)
     expect(mixed.stderr).toContain('line 2: must be an object of feature values')
   })
+
+  it('imports a LightGBM dump_model() JSON, says it folded sigmoid:K into the leaves, and predicts as LightGBM’s rules do, missing values included', async () => {
+    const lightgbm = join(fixtures, 'lightgbm')
+    const names = ['merchant_fraud_rate_7d', 'card_count_1h', 'amount_ratio', 'device_fraud_count_30d']
+    const out = join(dir, 'lgb.json')
+    const imported = await vigil('model', 'import', '--format', 'lightgbm', '--input', join(lightgbm, 'lgb-edge-k2.json'), '--features', names.join(','), '--out', out)
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.stdout).toMatch(/model fraud version 1, 4 trees over merchant_fraud_rate_7d, .* \(sha256:[0-9a-f]{64}\)\nfolded into the leaf values \(× 2\): the sigmoid's K \(2\)/)
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({ source: 'lightgbm dump_model v4 JSON', model: { kind: 'trees', arithmetic: 'lightgbm' } })
+
+    const golden = JSON.parse(await readFile(join(lightgbm, 'lgb-edge.golden.json'), 'utf8')) as { rows: Array<Array<number | null>>; 'lgb-edge-k2': { probability: number[] } }
+    const rows = join(dir, 'lgb-rows.jsonl')
+    await writeFile(rows, golden.rows.map((row) => JSON.stringify(Object.fromEntries(row.flatMap((v, i) => (v === null && i % 2 === 0 ? [] : [[names[i], v]]))))).join('\n'))
+    const predicted = await vigil('model', 'predict', '--model', out, '--input', rows)
+    expect(predicted.code, predicted.stderr).toBe(0)
+    const scores = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(scores).toHaveLength(golden.rows.length)
+    scores.forEach((s, i) => expect(Math.abs(s.score - golden['lgb-edge-k2'].probability[i]!)).toBeLessThanOrEqual(1e-6))
+  })
+
+  it('refuses a LightGBM model with a categorical split, naming the node', async () => {
+    const model = JSON.parse(await readFile(join(fixtures, 'lightgbm', 'lgb-edge.json'), 'utf8'))
+    Object.assign(model.tree_info[0].tree_structure.left_child, { decision_type: '==', threshold: '0||2' })
+    const input = join(dir, 'categorical.json')
+    await writeFile(input, JSON.stringify(model))
+    const refused = await vigil('model', 'import', '--format', 'lightgbm', '--input', input, '--features', 'a,b,c,d', '--out', join(dir, 'no.json'))
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('tree_info[0].tree_structure.left_child.decision_type: must be "<=": categorical splits are not supported')])
+  })
 })

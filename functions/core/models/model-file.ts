@@ -18,6 +18,7 @@ const treeSchema = z.strictObject({
   value: z.array(z.number()),
   defaultLeft: z.array(z.union([z.literal(0), z.literal(1)])),
   cover: z.array(z.number().nonnegative()),
+  missingType: z.array(z.union([z.literal(0), z.literal(1), z.literal(2)])).optional().describe("LightGBM's per split: 0 None, 1 Zero, 2 NaN"),
 })
 const bodySchema = z.strictObject({
   format: z.literal('vigil-model'),
@@ -29,7 +30,12 @@ const bodySchema = z.strictObject({
   training: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   model: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('trees'), baseMargin: z.number(), trees: z.array(treeSchema).min(1).max(5_000) }),
+    z.strictObject({
+      kind: z.literal('trees'),
+      arithmetic: z.literal('lightgbm').optional().describe("LightGBM's double `x <= t` and missing types; XGBoost's float32 `x < t` when absent"),
+      baseMargin: z.number(),
+      trees: z.array(treeSchema).min(1).max(5_000),
+    }),
     z.strictObject({ kind: z.literal('logistic'), intercept: z.number(), weights: z.array(z.number()) }),
   ]),
 })
@@ -44,8 +50,10 @@ export const withChecksum = (body: ModelBody): ModelFile => ({ ...body, checksum
 
 /** A tree ensemble as the file keeps it. */
 export function treesBody(ensemble: TreeEnsemble): Extract<ModelBody['model'], { kind: 'trees' }> {
+  const lightgbm = ensemble.arithmetic === 'lightgbm'
   return {
     kind: 'trees',
+    ...(lightgbm ? { arithmetic: 'lightgbm' as const } : {}),
     baseMargin: ensemble.baseMargin,
     trees: ensemble.trees.map((t) => ({
       left: [...t.left],
@@ -54,6 +62,7 @@ export function treesBody(ensemble: TreeEnsemble): Extract<ModelBody['model'], {
       value: [...t.value],
       defaultLeft: [...t.defaultLeft].map((d) => (d ? 1 : 0) as 0 | 1),
       cover: [...t.cover],
+      ...(lightgbm ? { missingType: [...t.missingType!].map((m) => m as 0 | 1 | 2) } : {}),
     })),
   }
 }
@@ -99,19 +108,23 @@ export function compileModel(input: unknown): Result<CompiledModel, ModelFileErr
     })
   }
   const issues: Issue[] = []
+  const lightgbm = model.arithmetic === 'lightgbm'
   const trees: FlatTree[] = model.trees.map((t, i) => {
     const n = t.left.length
-    if ([t.right, t.feature, t.value, t.defaultLeft, t.cover].some((a) => a.length !== n)) issues.push({ path: `model.trees[${i}]`, message: 'must have node arrays of one length' })
+    if ([t.right, t.feature, t.value, t.defaultLeft, t.cover, ...(lightgbm ? [t.missingType ?? []] : [])].some((a) => a.length !== n)) issues.push({ path: `model.trees[${i}]`, message: 'must have node arrays of one length (missingType too, for LightGBM arithmetic)' })
     const bad = t.left.findIndex((l, node) => l !== -1 && (l <= node || l >= n || t.right[node]! <= node || t.right[node]! >= n || t.feature[node]! >= features.length))
     if (bad >= 0) issues.push({ path: `model.trees[${i}].left[${bad}]`, message: 'must point to a later node, splitting on one of the features' })
     const left = Int32Array.from(t.left)
     const right = Int32Array.from(t.right)
-    const value = Float32Array.from(t.value)
+    // LightGBM's thresholds and leaves are doubles; XGBoost's float32 (a float32 written out as a
+    // JSON number reads back as the same float32).
+    const value = lightgbm ? Float64Array.from(t.value) : Float32Array.from(t.value)
     const cover = Float32Array.from(t.cover)
-    return { left, right, feature: Int32Array.from(t.feature), value, defaultLeft: Uint8Array.from(t.defaultLeft), cover, mean: bad >= 0 ? new Float64Array(n) : nodeMeans(left, right, value, cover) }
+    const missingType = lightgbm ? { missingType: Uint8Array.from(t.missingType ?? []) } : {}
+    return { left, right, feature: Int32Array.from(t.feature), value, defaultLeft: Uint8Array.from(t.defaultLeft), ...missingType, cover, mean: issues.length > 0 ? new Float64Array(n) : nodeMeans(left, right, value, cover) }
   })
   if (issues.length > 0) return err({ code: 'invalid_model', issues })
-  const ensemble: TreeEnsemble = { trees, baseMargin: model.baseMargin, featureCount: features.length }
+  const ensemble: TreeEnsemble = { trees, baseMargin: model.baseMargin, featureCount: features.length, ...(lightgbm ? { arithmetic: 'lightgbm' as const } : {}) }
   const scratch = new Float64Array(features.length + 1)
   return ok({
     name,
