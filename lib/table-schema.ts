@@ -131,6 +131,24 @@ export const ruleSetItems = {
 } as const
 
 /**
+ * Model files, immutable once uploaded, in the rules table beside the rule sets that pin them. A
+ * version's header is `{pk: "models", sk: "fraud#version#0000000002", checksum, chunks, bytes,
+ * features, source, training?, metrics?, createdAt, createdBy}`; its body, gzipped JSON, is cut
+ * into `chunks` binary items `{pk: "model-body#fraud#0000000002#<checksum>", sk: "chunk#000",
+ * data}` of at most `chunkBytes`: a DynamoDB item holds 400 KB and a 300-tree model's JSON is
+ * megabytes. Chunks are written first and the header last (the version exists once its header
+ * does), and the chunks' partition names the checksum, so two uploads racing for one version can
+ * never mix their chunks.
+ */
+export const modelItems = {
+  headerPartition: 'models',
+  headerSortKey: (name: string, version: number): string => `${name}#version#${String(version).padStart(10, '0')}`,
+  bodyPartition: (name: string, version: number, checksum: string): string => `model-body#${name}#${String(version).padStart(10, '0')}#${checksum.replace(/^sha256:/, '')}`,
+  chunkSortKey: (index: number): string => `chunk#${String(index).padStart(3, '0')}`,
+  chunkBytes: 300 * 1024,
+} as const
+
+/**
  * The rule-set administration trail, kept forever: `{pk: "ruleset-audit", sk: "<ISO time>#<id>",
  * action, version, from, by, at}`, one item per upload, activation request, approval or rollback.
  * ISO times sort in order, so a query reads it newest first.

@@ -51,7 +51,7 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   private toItem(decision: Decision, source: Position, subject: LabelSubject): Record<string, AttributeValue> {
-    return {
+    const item: Record<string, AttributeValue> = {
       eventTime: { N: String(subject.time) },
       entities: { S: JSON.stringify(subject.entities) },
       [key]: { S: decision.transactionId },
@@ -63,6 +63,9 @@ export class DynamoDecisionStore implements DecisionStore {
       source: { S: `${source.shardId}/${formatPosition(source)}` },
       [ttlAttribute]: { N: String(Math.floor(Date.parse(decision.decidedAt) / 1000) + this.ttlSeconds) },
     }
+    // The models' scores and top contributions: what an investigator or auditor asks of the decision.
+    if (decision.models) item.models = { S: JSON.stringify(decision.models) }
+    return item
   }
 }
 
@@ -73,6 +76,7 @@ export function fromItem(item: Record<string, AttributeValue>): StoredDecision {
     score: Number(item.score?.N),
     ruleSetVersion: Number(item.ruleSetVersion?.N),
     rules: JSON.parse(item.rules?.S ?? '[]'),
+    ...(item.models?.S === undefined ? {} : { models: JSON.parse(item.models.S) }),
     decidedAt: item.decidedAt?.S,
   })
   const [shardId = '', position = ''] = (item.source?.S ?? '').split('/')

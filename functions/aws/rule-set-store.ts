@@ -1,7 +1,9 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb'
 import { listItems, ruleSetItems, tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
+import type { CompiledModel } from '../core/models/model-file.ts'
 import { compileRuleSet, type CompiledRuleSet } from '../core/rules/compile.ts'
-import type { RuleSetInput } from '../core/rules/rule-set.ts'
+import { modelUseSchema, type RuleSetInput } from '../core/rules/rule-set.ts'
+import { DynamoModelStore, ModelUnavailableError } from './model-store.ts'
 import type { RuleSetSource } from '../score/ports.ts'
 
 const pk = tableSchemas.rules.partitionKey.name
@@ -61,10 +63,12 @@ export class DynamoRuleSetSource implements RuleSetSource {
   private cached: { compiled: CompiledRuleSet; ruleSet: CompiledRuleSet; mergedUntil: number; checkedAt: number; readAt: number } | undefined
   private lists = new Map<string, ListSnapshot>()
   private refreshing: Promise<CompiledRuleSet> | undefined
+  private readonly models: DynamoModelStore
 
   constructor(client: DynamoDBClient, table: string, options: RuleSetSourceOptions) {
     this.client = client
     this.table = table
+    this.models = new DynamoModelStore(client, table)
     this.refreshMs = options.refreshMs
     this.maxStaleMs = options.maxStaleMs ?? defaultMaxStaleMs
     this.clock = options.clock ?? Date.now
@@ -107,9 +111,11 @@ export class DynamoRuleSetSource implements RuleSetSource {
     const stored = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { [pk]: { S: ruleSetItems.partition }, [sk]: { S: ruleSetItems.versionSortKey(version) } }, ConsistentRead: true }),
     )
-    const compiled = compileRuleSet(JSON.parse(stored.Item?.body?.S ?? 'null'))
+    const body: unknown = JSON.parse(stored.Item?.body?.S ?? 'null')
+    const models = await pinnedModels(this.models, body)
+    const compiled = compileRuleSet(body, { models: models.loaded })
     if (compiled.ok) return compiled.value
-    this.onRejected?.(version, compiled.error.issues)
+    this.onRejected?.(version, [...models.missing, ...compiled.error.issues])
     if (this.cached) return this.cached.compiled
     throw new RuleSetUnavailableError(`active rule set version ${version} does not compile: ${JSON.stringify(compiled.error.issues)}`)
   }
@@ -178,6 +184,31 @@ export class DynamoRuleSetSource implements RuleSetSource {
     } while (start)
     return values
   }
+}
+
+/**
+ * The model versions a rule-set body pins, read from the store (cached: versions are immutable).
+ * One that cannot be read is left out, and the rule set then refuses to compile without it, so a
+ * set is never run without a model it names.
+ */
+export async function pinnedModels(store: Pick<DynamoModelStore, 'load'>, body: unknown): Promise<{ loaded: CompiledModel[]; missing: Array<{ path: string; message: string }> }> {
+  const uses = (body as { models?: unknown } | null)?.models
+  const loaded: CompiledModel[] = []
+  const missing: Array<{ path: string; message: string }> = []
+  if (!Array.isArray(uses)) return { loaded, missing }
+  await Promise.all(
+    uses.map(async (use, index) => {
+      const parsed = modelUseSchema.safeParse(use)
+      if (!parsed.success) return
+      try {
+        loaded.push(await store.load(parsed.data.name, parsed.data.version))
+      } catch (error) {
+        if (!(error instanceof ModelUnavailableError)) throw error
+        missing.push({ path: `models[${index}]`, message: error.message })
+      }
+    }),
+  )
+  return { loaded, missing }
 }
 
 /** Stores a rule-set version and makes it the active one (what an upload and an activation do). */

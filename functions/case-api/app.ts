@@ -9,7 +9,10 @@ import type { DynamoCaseQueries } from '../aws/case-queries.ts'
 import type { DynamoDecisionQueries } from '../aws/decision-queries.ts'
 import type { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import type { DynamoCaseStore } from '../aws/case-store.ts'
+import type { DynamoModelStore } from '../aws/model-store.ts'
+import { pinnedModels } from '../aws/rule-set-store.ts'
 import { containsPan, summarize, type CaseStatus } from '../core/cases/index.ts'
+import { compileModel, type ModelFile } from '../core/models/model-file.ts'
 import { compileRuleSet, type RuleSetIssue } from '../core/rules/compile.ts'
 import { ruleSetSchema } from '../core/rules/rule-set.ts'
 import { checkRuleSetCost } from '../rule-budget/budget.ts'
@@ -31,6 +34,8 @@ export interface CaseApiDeps {
     DynamoRuleAdmin,
     'activeVersion' | 'versions' | 'body' | 'stored' | 'create' | 'activate' | 'ruleCounts' | 'activationRequest' | 'activationRequests' | 'requestActivation' | 'takeActivationRequest' | 'appendAudit' | 'audit'
   >
+  /** Model versions: uploaded here, pinned by rule sets, loaded to check a rule set that names them. */
+  models: Pick<DynamoModelStore, 'put' | 'list' | 'load'>
   workflow: WorkflowPort
   /** POST /labels: what stands, and where labels go. */
   labels: LabelPorts
@@ -293,8 +298,9 @@ function panIssues(input: z.input<typeof ruleSetSchema>): ApiIssue[] {
  * Why a rule set may not run, as issues (none if it may): what upload, activation requests,
  * approvals and rollbacks all check, so a set refused at upload is refused at activation too.
  */
-function ruleSetIssues(body: unknown): ApiIssue[] {
-  const compiled = compileRuleSet(body)
+async function ruleSetIssues(deps: CaseApiDeps, body: unknown): Promise<ApiIssue[]> {
+  const models = await pinnedModels(deps.models, body)
+  const compiled = compileRuleSet(body, { models: models.loaded })
   if (!compiled.ok) return withRuleIds(compiled.error.issues, body)
   // A set that compiles is measured on worst-case transactions: one over the per-transaction budget would stall the scorer.
   const cost = checkRuleSetCost(compiled.value)
@@ -303,7 +309,7 @@ function ruleSetIssues(body: unknown): ApiIssue[] {
 }
 
 const putRuleSet: Handler = async (request, deps) => {
-  const issues = ruleSetIssues(request.body)
+  const issues = await ruleSetIssues(deps, request.body)
   if (issues.length) return problem('invalid_rule_set', `the rule set cannot run: ${issues.length} issue${issues.length === 1 ? '' : 's'}`, { issues })
   const { version } = request.body as { version: number }
   const meta = { createdAt: new Date(deps.now()).toISOString(), createdBy: request.actor.username }
@@ -315,8 +321,30 @@ const putRuleSet: Handler = async (request, deps) => {
   return json(201, { version, active: false, ...meta })
 }
 
+const listModels: Handler = async (_request, deps) => json(200, { models: await deps.models.list() })
+
+/**
+ * `PUT /models`: stores a model version for rule sets to pin. The file's checksum must hold (a file
+ * edited after it was written is refused); the same file again is answered 200 (an upload retried),
+ * another file under a stored version 409: versions are immutable, as rule sets' are. Storing does
+ * not run it: a rule-set version naming it does, once activated (four eyes).
+ */
+const putModel: Handler = async (request, deps) => {
+  const compiled = compileModel(request.body)
+  if (!compiled.ok) return problem('invalid_model', `the model cannot be scored: ${compiled.error.issues.length} issue${compiled.error.issues.length === 1 ? '' : 's'}`, { issues: compiled.error.issues })
+  const file = request.body as ModelFile
+  if (containsPan(file.source) || Object.keys(file.metrics ?? {}).some(containsPan)) {
+    return problem('invalid_model', 'the model cannot be stored: 1 issue', { issues: [{ path: 'source', message: 'looks like a card number' }] })
+  }
+  const meta = { createdAt: new Date(deps.now()).toISOString(), createdBy: request.actor.username }
+  const stored = await deps.models.put(file, meta)
+  if (stored === 'conflict') return problem('version_exists', `model ${file.name} version ${file.version} holds another file; versions are immutable: upload it under a new version number`)
+  const summary = (await deps.models.list()).find((m) => m.name === file.name && m.version === file.version)
+  return json(stored === 'created' ? 201 : 200, summary)
+}
+
 function activationDeps(deps: CaseApiDeps): RuleActivationDeps {
-  return { rules: deps.rules, check: ruleSetIssues, now: deps.now, ...(deps.onRuleSetActivated ? { onActivated: deps.onRuleSetActivated } : {}) }
+  return { rules: deps.rules, check: (body) => ruleSetIssues(deps, body), now: deps.now, ...(deps.onRuleSetActivated ? { onActivated: deps.onRuleSetActivated } : {}) }
 }
 
 /** not_found 404; self_approval 403; activation_pending, conflict and a stored set that cannot run 409. */
@@ -397,5 +425,7 @@ const handlers: Record<Exclude<CaseApiOperation, ClientOperation>, Handler> = {
   activateRuleSet,
   approveRuleSet,
   ruleSetAudit,
+  listModels,
+  putModel,
   openApi: async () => json(200, openApiDocument()),
 }

@@ -7,6 +7,7 @@ import { DynamoCaseQueries } from '../aws/case-queries.ts'
 import { DynamoDecisionQueries } from '../aws/decision-queries.ts'
 import { readLabelItems } from '../aws/label-item-store.ts'
 import { KinesisLabelStream } from '../aws/label-stream.ts'
+import { DynamoModelStore } from '../aws/model-store.ts'
 import { DynamoRuleAdmin } from '../aws/rule-admin.ts'
 import { DynamoCaseStore } from '../aws/case-store.ts'
 import { dynamoDbClient } from '../aws/clients.ts'
@@ -49,6 +50,7 @@ export function caseApiDependencies(
     queue: new DynamoCaseQueries(dynamo, cases),
     decisions: new DynamoDecisionQueries(dynamo, config[tableSchemas.decisions.envVar]!),
     rules: new DynamoRuleAdmin(dynamo, config[tableSchemas.rules.envVar]!),
+    models: new DynamoModelStore(dynamo, config[tableSchemas.rules.envVar]!),
     workflow: options.workflow ?? new StepFunctionsWorkflow(options.sfn ?? new SFNClient({})),
     now: options.now ?? Date.now,
     labels: {

@@ -28,6 +28,7 @@ export const problemCodes = {
   invalid_input: [400, 'Invalid input'],
   invalid_cursor: [400, 'Invalid cursor'],
   invalid_rule_set: [400, 'Invalid rule set'],
+  invalid_model: [400, 'Invalid model file'],
   unauthenticated: [401, 'Authentication required'],
   forbidden: [403, 'Forbidden'],
   not_assignee: [403, 'Not the assignee'],

@@ -6,6 +6,7 @@
 import * as z from 'zod'
 import { caseApiRoutes, labelsWriteScope, maxLabelsPerRequest, type CaseApiOperation, type CaseApiRoute } from './routes.ts'
 import { labelSchema } from '../core/labels/label.ts'
+import { modelSummarySchema } from '../core/models/model-summary.ts'
 import {
   activationRequestSchema,
   activationResponseSchema,
@@ -21,6 +22,8 @@ import {
   labelsRequestSchema,
   labelsResponseSchema,
   listCasesQuerySchema,
+  modelBodySchema,
+  modelsResponseSchema,
   noteRequestSchema,
   openApiResponseSchema,
   problemSchema,
@@ -140,6 +143,21 @@ export const operations: Record<CaseApiOperation, OperationSpec> = {
     query: emptyQuerySchema,
     success: { status: 200, description: 'Audit entries, newest first', schema: ruleSetAuditResponseSchema },
   },
+  listModels: {
+    summary: 'Every stored model version',
+    description: 'What each version reads (features), where it came from (source, training window, metrics), its checksum and who uploaded it. A rule set runs a version by pinning it in its `models` section.',
+    query: emptyQuerySchema,
+    success: { status: 200, description: 'Model versions', schema: modelsResponseSchema },
+  },
+  putModel: {
+    summary: 'Store a model version (supervisors)',
+    description:
+      'A Vigil model file (`vigil model import`, `vigil train`); its checksum must hold. 201 when stored; 200 when this exact file is already stored (a retried upload); 409 `version_exists` when the version holds another file. Storing does not run it: a rule-set version that names it does, once activated (four eyes), in shadow or active mode.',
+    query: emptyQuerySchema,
+    body: modelBodySchema,
+    success: { status: 201, description: 'The stored version', schema: modelSummarySchema },
+    errors: [409, 415],
+  },
   postLabels: {
     summary: 'Report confirmed outcomes of transactions (labels)',
     description: `1 to ${maxLabelsPerRequest} labels (more: 400 naming \`labels\`), each answered on its own, in order, with counts: an invalid label never fails the others. A label is resolved against the label that stands for its transaction and the request's earlier labels, as the label applier resolves it: duplicates and superseded labels are answered and not sent (except a duplicate reported later, which becomes the newest word and counts nothing); the rest go to the labels stream, where the applier applies each exactly once. A label of a transaction not scored yet is \`unknown_transaction\`, sent, and applied when the transaction arrives. \`failed\`: the stream refused it; send it again (every status is idempotent, so a whole request may be resent). Analysts, supervisors, and machine clients with the \`${labelsWriteScope}\` scope (client credentials, e.g. a chargeback feed), which may call this route only.`,
@@ -186,6 +204,9 @@ const components: Record<string, z.ZodType> = {
   ActivationRequest: activationRequestSchema,
   RuleSetAuditEntry: ruleSetAuditEntrySchema,
   RuleSetAudit: ruleSetAuditResponseSchema,
+  ModelFile: modelBodySchema,
+  ModelSummary: modelSummarySchema,
+  Models: modelsResponseSchema,
   RuleStats: ruleStatsResponseSchema,
   Label: labelSchema,
   LabelsRequest: labelsRequestSchema,

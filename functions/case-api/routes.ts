@@ -74,6 +74,12 @@ export const maxLabelsPerRequest = 1000
  */
 export const labelsMaxBodyBytes = 2 * 1024 * 1024
 
+/**
+ * A model file is JSON of a few megabytes at most (a 300-tree, depth-6 ensemble is about 2 MB):
+ * under Lambda's 6 MB synchronous payload, with room for base64. Stored in chunks (lib/table-schema.ts).
+ */
+export const modelMaxBodyBytes = 4 * 1024 * 1024
+
 const routes = [
   { method: 'GET', path: '/cases', role: 'analyst', operationId: 'listCases' },
   { method: 'GET', path: '/cases/{id}', role: 'analyst', operationId: 'getCase' },
@@ -87,6 +93,8 @@ const routes = [
   { method: 'POST', path: '/rules/{version}/activate', role: 'supervisor', operationId: 'activateRuleSet' },
   { method: 'POST', path: '/rules/{version}/approve', role: 'supervisor', operationId: 'approveRuleSet' },
   { method: 'GET', path: '/rules/audit', role: 'analyst', operationId: 'ruleSetAudit' },
+  { method: 'GET', path: '/models', role: 'analyst', operationId: 'listModels' },
+  { method: 'PUT', path: '/models', role: 'supervisor', operationId: 'putModel', maxBodyBytes: modelMaxBodyBytes },
   { method: 'POST', path: '/labels', role: 'analyst', operationId: 'postLabels', maxBodyBytes: labelsMaxBodyBytes, clientScope: labelsWriteScope },
   { method: 'GET', path: '/openapi.json', role: 'analyst', operationId: 'openApi' },
 ] as const satisfies ReadonlyArray<Omit<CaseApiRoute, 'scopes'>>

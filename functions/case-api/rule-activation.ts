@@ -16,7 +16,7 @@ import type { ApiIssue } from './schemas.ts'
 export interface RuleActivationDeps {
   rules: Pick<DynamoRuleAdmin, 'activeVersion' | 'stored' | 'activate' | 'activationRequest' | 'requestActivation' | 'takeActivationRequest' | 'appendAudit'>
   /** Whether a stored body may run: the issues that stop it, none if it may. Checked at every step. */
-  check: (body: unknown) => ApiIssue[]
+  check: (body: unknown) => Promise<ApiIssue[]>
   now: () => number
   onActivated?: (activation: Activation) => void
 }
@@ -43,7 +43,7 @@ async function runnable(deps: RuleActivationDeps, version: number): Promise<Chec
   if (!stored) return err({ code: 'not_found', message: `no rule set version ${version}` })
   // Stored versions passed the check when they were stored; a scorer cold-starting on one that no
   // longer does would have no rule set at all, so check again before pointing the scorers at it.
-  const issues = deps.check(stored.body)
+  const issues = await deps.check(stored.body)
   if (issues.length) return err({ code: 'not_runnable', message: `stored rule set version ${version} cannot run`, issues })
   return ok({ wasActive: stored.wasActive })
 }

@@ -6,6 +6,8 @@ import * as z from 'zod'
 import { caseSchema, caseStatuses, caseSummarySchema, decideCommandSchema, freeTextSchema, priorities, usernameSchema } from '../core/cases/index.ts'
 import { decisionSchema } from '../core/decision.ts'
 import { labelSchema, labelSources } from '../core/labels/label.ts'
+import { modelFileSchema } from '../core/models/model-file.ts'
+import { modelSummarySchema } from '../core/models/model-summary.ts'
 import { ruleModes, ruleSetSchema } from '../core/rules/rule-set.ts'
 import { transactionSchema } from '../core/transaction.ts'
 import { auditPageSize, ruleSetAuditActions } from '../aws/rule-admin.ts'
@@ -127,6 +129,11 @@ export const decisionResponseSchema = z
       .describe('The label that stands for the transaction (the newest report from any source: an analyst\'s verdict, a chargeback, …), once the label applier has recorded one'),
   })
   
+
+/** PUT /models: a Vigil model file as `vigil model import` and `vigil train` write it. */
+export const modelBodySchema = modelFileSchema
+
+export const modelsResponseSchema = z.strictObject({ models: z.array(modelSummarySchema).describe('Every stored version, by name then version') })
 
 export const ruleSetVersionSchema = z
   .strictObject({

@@ -1,0 +1,136 @@
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb'
+import { modelItems, tableSchemas } from '../../lib/table-schema.ts'
+import { compileModel, type CompiledModel, type ModelFile } from '../core/models/model-file.ts'
+import { modelSummarySchema, type ModelSummary } from '../core/models/model-summary.ts'
+import { isConditionalCheckFailure } from './conditional-check.ts'
+
+const pk = tableSchemas.rules.partitionKey.name
+const sk = tableSchemas.rules.sortKey.name
+
+export class ModelUnavailableError extends Error {
+  readonly code = 'model_unavailable'
+}
+
+/**
+ * Model versions in the rules table (see lib/table-schema.ts modelItems): uploaded once, never
+ * changed, read by the scorers when a rule set pins them. Compiled models are cached for the life
+ * of the process, keyed by name and version: a version is immutable, so a cached one is never
+ * stale, and a scorer reads a model's chunks once per cold start, not per refresh.
+ */
+export class DynamoModelStore {
+  private readonly client: DynamoDBClient
+  private readonly table: string
+  private readonly compiled = new Map<string, Promise<CompiledModel>>()
+
+  constructor(client: DynamoDBClient, table: string) {
+    this.client = client
+    this.table = table
+  }
+
+  /**
+   * Stores a version: `created`, `same` when this exact file is already stored (an upload retried),
+   * or `conflict` when the version holds another file.
+   */
+  async put(file: ModelFile, meta: { createdAt: string; createdBy: string }): Promise<'created' | 'same' | 'conflict'> {
+    const existing = await this.summary(file.name, file.version)
+    if (existing) return existing.checksum === file.checksum ? 'same' : 'conflict'
+    const json = JSON.stringify(file)
+    const body = gzipSync(json)
+    const chunks = Math.max(1, Math.ceil(body.length / modelItems.chunkBytes))
+    const partition = modelItems.bodyPartition(file.name, file.version, file.checksum)
+    for (let i = 0; i < chunks; i++) {
+      const data = body.subarray(i * modelItems.chunkBytes, (i + 1) * modelItems.chunkBytes)
+      await this.client.send(new PutItemCommand({ TableName: this.table, Item: { [pk]: { S: partition }, [sk]: { S: modelItems.chunkSortKey(i) }, data: { B: data } } }))
+    }
+    const { model, format: _format, formatVersion: _formatVersion, ...described } = file
+    const summary: ModelSummary = { ...described, kind: model.kind, bytes: Buffer.byteLength(json), ...meta }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { [pk]: { S: modelItems.headerPartition }, [sk]: { S: modelItems.headerSortKey(file.name, file.version) }, summary: { S: JSON.stringify(summary) }, chunks: { N: String(chunks) } },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': pk },
+        }),
+      )
+      return 'created'
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw error
+      // Another upload of this version won the race: the same file, or another.
+      return (await this.summary(file.name, file.version))?.checksum === file.checksum ? 'same' : 'conflict'
+    }
+  }
+
+  async summary(name: string, version: number): Promise<ModelSummary | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { [pk]: { S: modelItems.headerPartition }, [sk]: { S: modelItems.headerSortKey(name, version) } }, ConsistentRead: true }),
+    )
+    return Item ? summaryOf(Item) : undefined
+  }
+
+  /** Every stored version, by name then version. */
+  async list(): Promise<ModelSummary[]> {
+    const summaries: ModelSummary[] = []
+    let start: Record<string, AttributeValue> | undefined
+    do {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :p',
+          ExpressionAttributeNames: { '#pk': pk },
+          ExpressionAttributeValues: { ':p': { S: modelItems.headerPartition } },
+          ExclusiveStartKey: start,
+        }),
+      )
+      for (const item of page.Items ?? []) summaries.push(summaryOf(item))
+      start = page.LastEvaluatedKey
+    } while (start)
+    return summaries
+  }
+
+  /** A version compiled (its checksum verified), from the cache or read once; ModelUnavailableError if it cannot be. */
+  load(name: string, version: number): Promise<CompiledModel> {
+    const key = `${name}@${version}`
+    let loading = this.compiled.get(key)
+    if (!loading) {
+      loading = this.read(name, version)
+      this.compiled.set(key, loading)
+      // A failed read is not cached: the next refresh tries again.
+      loading.catch(() => this.compiled.delete(key))
+    }
+    return loading
+  }
+
+  private async read(name: string, version: number): Promise<CompiledModel> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { [pk]: { S: modelItems.headerPartition }, [sk]: { S: modelItems.headerSortKey(name, version) } }, ConsistentRead: true }),
+    )
+    if (!Item) throw new ModelUnavailableError(`model ${name} version ${version} is not stored`)
+    const { checksum } = summaryOf(Item)
+    const chunks = Number(Item.chunks?.N)
+    const parts: Uint8Array[] = []
+    let start: Record<string, AttributeValue> | undefined
+    do {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :p',
+          ExpressionAttributeNames: { '#pk': pk },
+          ExpressionAttributeValues: { ':p': { S: modelItems.bodyPartition(name, version, checksum) } },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      )
+      for (const item of page.Items ?? []) parts.push(item.data!.B!)
+      start = page.LastEvaluatedKey
+    } while (start)
+    if (parts.length !== chunks) throw new ModelUnavailableError(`model ${name} version ${version}: ${parts.length} of ${chunks} chunks stored`)
+    const compiled = compileModel(JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')))
+    if (!compiled.ok) throw new ModelUnavailableError(`model ${name} version ${version} does not load: ${JSON.stringify(compiled.error.issues)}`)
+    if (compiled.value.checksum !== checksum) throw new ModelUnavailableError(`model ${name} version ${version}: stored body is not the uploaded file`)
+    return compiled.value
+  }
+}
+
+const summaryOf = (item: Record<string, AttributeValue>): ModelSummary => modelSummarySchema.parse(JSON.parse(item.summary?.S ?? 'null'))
