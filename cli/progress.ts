@@ -8,13 +8,15 @@ export class ProgressBar {
   private readonly startedAt = performance.now()
   private lastDraw = 0
 
-  constructor(total: number, stream: NodeJS.WriteStream = process.stderr) {
+  constructor(total: number, stream: NodeJS.WriteStream = process.stderr, unit = 'records') {
     this.total = total
+    this.unit = unit
     this.enabled = stream.isTTY === true
     this.stream = stream
   }
 
   private readonly stream: NodeJS.WriteStream
+  private readonly unit: string
 
   update(done: number, records: number): void {
     if (!this.enabled) return
@@ -26,7 +28,7 @@ export class ProgressBar {
     const filled = Math.round(share * width)
     const rate = records / ((now - this.startedAt) / 1000)
     this.stream.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${records.toLocaleString('en-US')} records  ${Math.round(rate).toLocaleString('en-US')}/s `,
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${records.toLocaleString('en-US')} ${this.unit}  ${Math.round(rate).toLocaleString('en-US')}/s `,
     )
   }
 

@@ -5,6 +5,7 @@ import { labels, labelsUsage } from './commands/labels.ts'
 import { model, modelUsage } from './commands/model.ts'
 import { start, startUsage } from './commands/start.ts'
 import { token, tokenUsage } from './commands/token.ts'
+import { train, trainUsage } from './commands/train.ts'
 import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -16,6 +17,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   labels: { run: labels, usage: labelsUsage },
   features: { run: features, usage: featuresUsage },
   model: { run: model, usage: modelUsage },
+  train: { run: train, usage: trainUsage },
 }
 
 const help = `vigil: serverless fraud detection for payment streams
