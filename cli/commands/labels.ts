@@ -2,13 +2,11 @@ import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { maxLabelsPerRequest } from '../../functions/case-api/routes.ts'
 import { labelsResponseSchema, labelStatuses, type LabelsResponse, type LabelStatus } from '../../functions/case-api/schemas.ts'
-import { defaultDataDir, devSigningKey, signDevToken } from '../../local/dev-tokens.ts'
-import { defaultPorts } from '../../local/runtime.ts'
+import { ApiError, apiClient, apiOptions, apiUsage, unexpected, type ApiClient } from '../api-client.ts'
 import { LabelFileError, readLabelRows, type LabelFileFormat } from '../label-rows.ts'
 import { ProgressBar } from '../progress.ts'
 import { UsageError } from '../usage-error.ts'
 
-const localApi = `http://127.0.0.1:${defaultPorts.api}`
 /** The user a local import signs its dev token as. */
 const localUser = 'labels-import'
 
@@ -25,11 +23,9 @@ the extension (.csv, .jsonl) or else by the content:
   {"transactionId":"tx-1","fraud":true,"reportedAt":"2026-11-24T09:00:00Z","source":"chargeback","reason":"4837"}
   transactionId,fraud,reportedAt,source,reason
 
---api URL       the API's base URL (env VIGIL_API_URL); default the local runtime's, ${localApi}
---token TOKEN   a bearer token (env VIGIL_API_TOKEN): an analyst's or supervisor's access token, or
-                a machine client's with the labels.write scope. Without one, a local API gets a dev
-                token for the user "${localUser}" (analyst), signed with <data-dir>/dev-jwks.json
-                (default ${defaultDataDir}); a deployed one needs --token.`
+The token is an analyst's or supervisor's access token, or a machine client's with the
+labels.write scope.
+${apiUsage(`the user "${localUser}" (analyst)`)}`
 
 /** The import's tally: per status, and the lines that were not taken. */
 interface Tally {
@@ -42,20 +38,13 @@ export async function labels(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      api: { type: 'string' },
-      token: { type: 'string' },
-      format: { type: 'string' },
-      'data-dir': { type: 'string', default: defaultDataDir },
-    },
+    options: { ...apiOptions, format: { type: 'string' } },
   })
   const [subcommand, file, ...rest] = positionals
   if (subcommand !== 'import' || file === undefined || rest.length > 0) throw new UsageError('usage: vigil labels import FILE', labelsUsage)
   const format = values.format
   if (format !== undefined && format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv', labelsUsage)
-  const api = (values.api ?? process.env.VIGIL_API_URL ?? localApi).replace(/\/+$/, '')
-  if (!/^https?:\/\//.test(api)) throw new UsageError('--api must be an http(s) URL', labelsUsage)
-  const token = values.token ?? process.env.VIGIL_API_TOKEN ?? (await localToken(api, values['data-dir']))
+  const client = await apiClient(values, labelsUsage, { username: localUser, group: 'analyst' })
 
   let size: number
   try {
@@ -71,7 +60,7 @@ export async function labels(args: string[]): Promise<number> {
   let read = 0
   const flush = async () => {
     if (batch.length === 0) return
-    record(tally, batch, await postLabels(api, token, batch.map((row) => row.value)))
+    record(tally, batch, await postLabels(client, batch.map((row) => row.value)))
     batch = []
   }
   try {
@@ -114,56 +103,9 @@ function record(tally: Tally, batch: ReadonlyArray<{ line: number }>, answer: La
   }
 }
 
-/** The API refused a request as a whole (a token, a route, a limit), or could not be reached. */
-class ApiError extends Error {
-  readonly code = 'api'
-}
-
-const attempts = 4
-
 /** POST /labels; throttling, 5xx and network errors are retried (every label is idempotent). */
-async function postLabels(api: string, token: string, labels: unknown[]): Promise<LabelsResponse> {
-  for (let attempt = 1; ; attempt++) {
-    let response: Response
-    try {
-      response = await fetch(`${api}/labels`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ labels }),
-      })
-    } catch (error) {
-      if (attempt < attempts) {
-        await backoff(attempt)
-        continue
-      }
-      throw new ApiError(`${api} is unreachable (${(error as Error).message}); is \`npm start\` running, or is --api right?`)
-    }
-    const text = await response.text()
-    if (response.status === 200) return labelsResponseSchema.parse(JSON.parse(text))
-    if ((response.status === 429 || response.status >= 500) && attempt < attempts) {
-      await backoff(attempt)
-      continue
-    }
-    throw new ApiError(`POST ${api}/labels answered ${response.status}: ${detailOf(text)}`)
-  }
-}
-
-const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt * Math.random()))
-
-/** A problem's detail and issues, or API Gateway's message. */
-function detailOf(text: string): string {
-  try {
-    const body = JSON.parse(text) as { detail?: string; message?: string; issues?: Array<{ path: string; message: string }> }
-    const issues = (body.issues ?? []).map((issue) => `${issue.path}: ${issue.message}`)
-    return [body.detail ?? body.message ?? text, ...issues].join('; ')
-  } catch {
-    return text.slice(0, 200)
-  }
-}
-
-/** A dev token for a local API; a deployed one trusts no dev key, so it needs --token. */
-async function localToken(api: string, dataDir: string): Promise<string> {
-  const host = new URL(api).hostname
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new UsageError(`--token (or VIGIL_API_TOKEN) is required for ${api}`, labelsUsage)
-  return signDevToken(await devSigningKey({ dataDir }), { username: localUser, groups: ['analyst'] })
+async function postLabels(client: ApiClient, labels: unknown[]): Promise<LabelsResponse> {
+  const answer = await client.send('POST', '/labels', { labels }, { idempotent: true })
+  if (answer.status !== 200) throw unexpected('POST', client, '/labels', answer)
+  return labelsResponseSchema.parse(answer.body)
 }
