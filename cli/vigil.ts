@@ -7,6 +7,7 @@ import { start, startUsage } from './commands/start.ts'
 import { token, tokenUsage } from './commands/token.ts'
 import { train, trainUsage } from './commands/train.ts'
 import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
+import { ApiError } from './api-client.ts'
 import { UsageError } from './usage-error.ts'
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
@@ -47,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`vigil ${name}: ${(error as Error).message}\n\n${command.usage}\n`)
       return 2
+    }
+    if (error instanceof ApiError) {
+      process.stderr.write(`vigil ${name}: ${error.message}\n`)
+      return 1
     }
     throw error
   }

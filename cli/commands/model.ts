@@ -9,6 +9,7 @@ import type { Issue } from '../../functions/core/result.ts'
 import { readLines } from '../jsonl.ts'
 import { formatIssues } from '../rule-set-file.ts'
 import { UsageError } from '../usage-error.ts'
+import { modelRegistry, modelRegistryUsage } from './model-registry.ts'
 
 export const modelUsage = `vigil model import --format xgboost|lightgbm --input FILE --features a,b,c [--name NAME] [--version N] --out MODEL.json
 vigil model predict --model MODEL.json --input ROWS.jsonl
@@ -23,7 +24,9 @@ it, models.<name>, and --version (default 1) what a rule set pins it by.
 
 predict: one {"score": p, "top": [...]} line per input line; an input line is an object
 {"<feature>": value, …}, a missing key (or null) being a missing value. "top" lists the three
-features that moved the score most (per-path contributions for trees, weight × value for logistic).`
+features that moved the score most (per-path contributions for trees, weight × value for logistic).
+
+${modelRegistryUsage}`
 
 const featureList = z
   .string()
@@ -34,7 +37,8 @@ export async function model(args: string[]): Promise<number> {
   const [sub, ...rest] = args
   if (sub === 'import') return importModel(rest)
   if (sub === 'predict') return predict(rest)
-  throw new UsageError('model takes import or predict', modelUsage)
+  if (sub === 'push' || sub === 'list' || sub === 'activate' || sub === 'approve') return modelRegistry(sub, rest)
+  throw new UsageError('model takes import, predict, push, list, activate or approve', modelUsage)
 }
 
 async function importModel(args: string[]): Promise<number> {

@@ -6,7 +6,7 @@
  * opens a case through the Step Functions endpoint and the synthesized workflow. Then the CLI
  * command prints its ready line and stops on its signal.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeTableCommand, GetItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
@@ -20,6 +20,8 @@ import { tableSchemas, type TableKey } from '../../lib/table-schema.ts'
 import { createStream } from '../../local/emulators.ts'
 import { startEventSource, type DeadLetter } from '../../local/event-source.ts'
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
+import { withChecksum } from '../../functions/core/models/model-file.ts'
+import { runVigil } from '../support/cli.ts'
 import { synth } from '../support/synth.ts'
 import { wireExample, withLuhnDigit } from '../support/transactions.ts'
 
@@ -246,6 +248,43 @@ describe('the local runtime', () => {
     expect(done).toEqual(['r0', 'r1', 'r2', 'r4', 'r5'])
     expect(letters).toHaveLength(1)
     expect(letters[0]).toMatchObject({ reason: 'RetryAttemptsExhausted', attempts: 2, lastError: 'poison pill', shardId: source.shardIds[0] })
+  })
+
+  it('runs a model shipped with the CLI: pushed, pinned in shadow by a new rule-set version, approved by a second supervisor, then explained in every decision', async () => {
+    const model = withChecksum({
+      format: 'vigil-model',
+      formatVersion: 1,
+      name: 'fraud',
+      version: 1,
+      features: ['card_count_1h', 'txn_amount'],
+      source: 'test',
+      model: { kind: 'logistic', intercept: -5, weights: [0.5, 0.0002] },
+    })
+    const file = join(stateDir, 'fraud.json')
+    writeFileSync(file, JSON.stringify(model))
+    const cli = (...args: string[]) => runVigil(process.env, 'model', ...args, '--api', runtime.endpoints.api, '--data-dir', stateDir)
+
+    expect(await cli('push', '--model', file)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^stored: model fraud version 1 \(logistic/) })
+    expect((await cli('push', '--model', file)).stdout).toMatch(/^already stored/)
+    const activation = await cli('activate', '--name', 'fraud', '--version', '1', '--shadow')
+    expect(activation.stderr).toBe('')
+    const version = Number(/rule set version (\d+)/.exec(activation.stdout)?.[1])
+    expect(activation.stdout).toMatch(/model fraud v1 shadow; activation requested/)
+    // Four eyes: the requester cannot approve it.
+    expect(await cli('approve', '--rule-set-version', String(version), '--user', 'supervisor')).toMatchObject({ code: 1, stderr: expect.stringMatching(/answered 403/) })
+    expect((await cli('approve', '--rule-set-version', String(version))).stdout).toMatch(new RegExp(`rule set version ${version} is active`))
+
+    const served = await eventually('a decision under the new version', async () => {
+      const id = `tx-model-${Date.now()}`
+      await put([{ data: JSON.stringify(wireExample({ transactionId: id, occurredAt: new Date().toISOString(), amount: 9000 })), key: 'card-m' }])
+      const decision = await eventually('the decision', async () => {
+        const response = await api(`/transactions/${id}/decision`)
+        return response.status === 200 ? response.body.decision : undefined
+      })
+      return decision.ruleSetVersion === version ? decision : undefined
+    })
+    expect(served.models).toEqual([expect.objectContaining({ name: 'fraud', version: 1, mode: 'shadow', top: expect.arrayContaining([expect.objectContaining({ feature: 'txn_amount', value: 9000 })]) })])
+    expect((await cli('list')).stdout).toMatch(/^fraud v1 {2}logistic over 2 features, test; by supervisor at /)
   })
 
   it('stops cleanly: every port closed', async () => {
