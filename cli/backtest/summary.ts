@@ -1,4 +1,5 @@
 import type { SourceCounts, StatsSummary } from '../../functions/core/rules/stats.ts'
+import type { ModelMeasures } from './model-measures.ts'
 import type { BacktestReport } from './run.ts'
 
 const count = (n: number) => n.toLocaleString('en-US')
@@ -12,7 +13,9 @@ const sources = (by: SourceCounts) =>
 export function formatSummary(
   summary: StatsSummary,
   run: Pick<BacktestReport, 'lines' | 'rejected' | 'duplicates' | 'late' | 'labels'> & { seconds: number; decisionsPath: string; rejectsPath: string },
+  models?: ReturnType<ModelMeasures['summary']>,
 ): string {
+  const measure = (x: number | null) => (x === null ? '–' : x.toFixed(3))
   const { decisions, outcomes } = summary
   const share = (n: number) => percent(decisions === 0 ? null : n / decisions)
   const rows = summary.rules.map((r) => [r.id, r.mode, count(r.hits), share(r.hits), count(r.errored), percent(r.precision), percent(r.recall), sources(r.labeledBy)])
@@ -30,6 +33,10 @@ export function formatSummary(
     ...(fed > 0
       ? [`fed        ${count(fed)} labels into features at their reportedAt: ${count(accepted)} accepted, ${count(duplicate)} duplicate, ${count(superseded)} superseded, ${count(unmatched)} unmatched`]
       : []),
+    ...(models?.models.map(
+      (m) =>
+        `model      ${m.name} v${m.version} (${m.mode}): AUC ${measure(m.aucRoc)}, average precision ${measure(m.averagePrecision)} over ${count(m.measured)} transactions (${models.population}), ${count(m.frauds)} fraud`,
+    ) ?? []),
     `speed      ${count(Math.round(run.lines / Math.max(run.seconds, 1e-9)))} records/s (${run.seconds.toFixed(2)} s)`,
     `decisions  ${run.decisionsPath}`,
     '',

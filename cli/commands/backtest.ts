@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { durationSchema } from '../../functions/core/features/definition.ts'
 import { summarize } from '../../functions/core/rules/stats.ts'
 import { RefusedKeyError, runBacktest } from '../backtest/run.ts'
+import { ModelMeasures } from '../backtest/model-measures.ts'
 import { formatSummary } from '../backtest/summary.ts'
 import { JsonlWriter, readLines } from '../jsonl.ts'
 import { ProgressBar } from '../progress.ts'
@@ -61,6 +62,7 @@ export async function backtest(args: string[]): Promise<number> {
   const decisions = new JsonlWriter(replay.out)
   const rejects = new JsonlWriter(rejectsPath)
   const started = performance.now()
+  const models = new ModelMeasures()
   let report
   try {
     report = await runBacktest({
@@ -72,7 +74,10 @@ export async function backtest(args: string[]): Promise<number> {
       ...(labelDelayMs !== undefined ? { labelDelayMs } : {}),
       reorderCapacity,
       dedupeHorizonMs: dedupeWindow.data,
-      onDecision: (decision) => decisions.write(decision),
+      onDecision: (decision, { label }) => {
+        if (labels) models.add(decision, label)
+        return decisions.write(decision)
+      },
       onReject: (reject) => rejects.write(reject),
       onProgress: (read) => progress.update(stream.bytesRead, read),
     })
@@ -89,11 +94,12 @@ export async function backtest(args: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000
   const summary = summarize(report.tally)
+  const measures = labels && ruleSet.models.length > 0 ? models.summary() : undefined
   if (values.json) {
     const { lines, rejected, duplicates, late, labels: fed } = report
-    process.stdout.write(`${JSON.stringify({ ...summary, lines, rejected, duplicates, late, labelsFed: fed, seconds }, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify({ ...summary, ...(measures ? { models: measures } : {}), lines, rejected, duplicates, late, labelsFed: fed, seconds }, null, 2)}\n`)
   } else {
-    process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: replay.out, rejectsPath })}\n`)
+    process.stdout.write(`${formatSummary(summary, { ...report, seconds, decisionsPath: replay.out, rejectsPath }, measures)}\n`)
   }
   return 0
 }

@@ -77,4 +77,20 @@ describe('a rule set naming a model, from the CLI', () => {
     // p: 0.05, 0.18, 0.5 (not above 0.5), 0.82: only the last fires the rule, 60 + 40 × 0.82 reviews.
     expect(decisions.map((d) => d.outcome)).toEqual(['approve', 'approve', 'approve', 'review'])
   })
+
+  it('backtest --labels measures each model: over the labeled transactions when analysts gave verdicts, over all (unlabeled legitimate) with fraud labels only', async () => {
+    // Scores rise with the card's count: tx-0 < tx-1 < tx-2 < tx-3.
+    const label = (id: string, fraud: boolean) => JSON.stringify({ transactionId: id, fraud, reportedAt: '2026-11-25T00:00:00Z', source: fraud ? 'chargeback' : 'analyst' })
+    await writeFile(path('verdicts.jsonl'), `${[label('tx-1', false), label('tx-2', true), label('tx-3', false)].join('\n')}\n`)
+    const verdicts = await vigil('backtest', '--rules', path('rules.json'), '--model', path('fraud-v2.json'), '--input', path('history.jsonl'), '--labels', path('verdicts.jsonl'), '--out', path('d1.jsonl'), '--json')
+    expect(verdicts.stderr).toBe('')
+    // Of tx-1, tx-2, tx-3 the fraud (tx-2) outscores one of two legitimate ones; it ranks second.
+    expect(JSON.parse(verdicts.stdout).models).toEqual({
+      population: 'labeled',
+      models: [{ name: 'fraud', version: 2, mode: 'active', measured: 3, frauds: 1, aucRoc: 0.5, averagePrecision: 0.5 }],
+    })
+    await writeFile(path('chargebacks.jsonl'), `${label('tx-3', true)}\n`)
+    const chargebacks = await vigil('backtest', '--rules', path('rules.json'), '--model', path('fraud-v2.json'), '--input', path('history.jsonl'), '--labels', path('chargebacks.jsonl'), '--out', path('d2.jsonl'))
+    expect(chargebacks.stdout).toMatch(/model {6}fraud v2 \(active\): AUC 1\.000, average precision 1\.000 over 4 transactions \(all, unlabeled as legitimate\), 1 fraud/)
+  })
 })
