@@ -1,16 +1,20 @@
 import { parseArgs } from 'node:util'
+import { transactionInputNames, transactionInputs } from '../../functions/core/models/inputs.ts'
 import { runBacktest } from '../backtest/run.ts'
 import { JsonlWriter, readLines } from '../jsonl.ts'
 import { ParquetFeatureTable } from '../parquet-table.ts'
 import { loadReplayInput, replayOptions } from '../replay-input.ts'
 import { UsageError } from '../usage-error.ts'
 
-export const featuresUsage = `vigil features --rules FILE --input FILE --out FILE.csv|FILE.parquet [--format csv|parquet] [--labels FILE [--label-delay DURATION]] [--allow-development-key]
+export const featuresUsage = `vigil features --rules FILE --input FILE --out FILE.csv|FILE.parquet [--format csv|parquet] [--labels FILE [--label-delay DURATION]]
+                [--model MODEL.json ...] [--allow-development-key]
 
 The point-in-time feature table, for data scientists: one CSV row per transaction the replay
 decides (the backtest's replay: event-time order, duplicates and invalid lines left out), with
 transactionId, occurredAt, every feature the rule set declares as it was when the transaction was
-scored, and "fraud" (1, 0, or empty without a label): the label that stands once all are known.
+scored, the transaction inputs a model may read besides (${transactionInputNames.join(', ')}), and
+"fraud" (1, 0, or empty without a label): the label that stands once all are known. A model trained
+on these columns imports under the same names (vigil model import --features ...).
 Label-fed features see each label from its reportedAt on (or its transaction's time plus
 --label-delay), never before, exactly as the stream serves them: what a model learns from is what
 it will be served. A missing feature value (the average of an empty window) is an empty cell;
@@ -28,7 +32,8 @@ export async function features(args: string[]): Promise<number> {
   const replay = await loadReplayInput('features', featuresUsage, replayValues)
   if (replay === 1) return 1
   const { ruleSet, labels, labelDelayMs, keyring, refusedKeyId } = replay
-  const names = ruleSet.features.map((f) => f.name)
+  const features = ruleSet.features.map((f) => f.name)
+  const names = [...features, ...transactionInputNames]
   const table = (format ?? (replay.out.endsWith('.parquet') ? 'parquet' : 'csv')) === 'parquet' ? parquetTable(replay.out, names) : csvTable(replay.out, names)
   let rows = 0
   try {
@@ -43,14 +48,14 @@ export async function features(args: string[]): Promise<number> {
       dedupeHorizonMs: 86_400_000,
       onDecision: (_decision, { txn, features: values, label }) => {
         rows++
-        return table.row(txn.transactionId, txn.occurredAt, names.map((name) => values[name]), label?.fraud)
+        return table.row(txn.transactionId, txn.occurredAt, [...features.map((name) => values[name]), ...transactionInputNames.map((name) => transactionInputs[name](txn))], label?.fraud)
       },
       onReject: () => undefined,
     })
   } finally {
     await table.close()
   }
-  process.stdout.write(`${replay.out}: ${rows} rows × ${names.length} features\n`)
+  process.stdout.write(`${replay.out}: ${rows} rows × ${features.length} features and ${transactionInputNames.length} transaction inputs\n`)
   return 0
 }
 

@@ -88,13 +88,14 @@ describe('vigil backtest', () => {
     const table = join(dir, 'features.csv')
     const exported = await vigil('features', '--rules', rules, '--input', input, '--labels', labels, '--label-delay', '3d', '--out', table)
     expect(exported.code, exported.stderr).toBe(0)
-    expect(exported.stdout).toMatch(/4 rows × 1 features/)
+    expect(exported.stdout).toMatch(/4 rows × 1 features and 5 transaction inputs/)
+    // The transaction inputs a model may read besides: amount, local hour, weekend (Saturday the 3rd), night, card present.
     expect((await readFile(table, 'utf8')).trim().split('\n')).toEqual([
-      'transactionId,occurredAt,merchant_frauds_30d,fraud',
-      'tx-0,2026-10-01T00:00:00.000Z,0,1',
-      'tx-1,2026-10-03T00:00:00.000Z,0,',
-      'tx-2,2026-10-05T00:00:00.000Z,1,',
-      'tx-3,2026-10-07T00:00:00.000Z,1,',
+      'transactionId,occurredAt,merchant_frauds_30d,txn_amount,txn_local_hour,txn_weekend,txn_night,txn_card_present,fraud',
+      'tx-0,2026-10-01T00:00:00.000Z,0,1250,0,0,1,0,1',
+      'tx-1,2026-10-03T00:00:00.000Z,0,1250,0,1,1,0,',
+      'tx-2,2026-10-05T00:00:00.000Z,1,1250,0,0,1,0,',
+      'tx-3,2026-10-07T00:00:00.000Z,1,1250,0,0,1,0,',
     ])
   })
 
