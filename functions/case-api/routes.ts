@@ -75,7 +75,7 @@ export const maxLabelsPerRequest = 1000
 export const labelsMaxBodyBytes = 2 * 1024 * 1024
 
 /**
- * A model file is JSON of a few megabytes at most (a 300-tree, depth-6 ensemble is about 2 MB):
+ * A model file is JSON of a few megabytes at most (a 300-tree, depth-6 ensemble is about 1.2 MB):
  * under Lambda's 6 MB synchronous payload, with room for base64. Stored in chunks (lib/table-schema.ts).
  */
 export const modelMaxBodyBytes = 4 * 1024 * 1024

@@ -4,7 +4,7 @@ import { Random } from '../../local/traffic/random.ts'
 /**
  * A full binary tree ensemble of `trees` trees of `depth` levels over `features`, thresholds and
  * leaves drawn from a seeded RNG: a model of a given size and shape, not a trained one, for
- * storage and speed (a 300-tree, depth-6 one is about 2 MB of JSON, more than a DynamoDB item).
+ * storage and speed (a 300-tree, depth-6 one is about 1.2 MB of JSON, more than a DynamoDB item).
  */
 export function syntheticTrees(options: { trees: number; depth: number; features: readonly string[]; seed?: number; name?: string; version?: number }): ModelFile {
   const random = new Random(options.seed ?? 1)
