@@ -16,6 +16,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   'cold-start': async () => (await import('./cold-start.ts')).coldStartBench(),
   cost: async () => (await import('./cost.ts')).costBench(),
   detection: async () => (await import('./detection.ts')).detectionBench(),
+  learners: async () => (await import('./learners.ts')).learnersBench(),
+  train: async () => (await import('./train.ts')).trainBench(),
 }
 
 const only = process.argv.slice(2)
