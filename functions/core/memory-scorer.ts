@@ -1,6 +1,6 @@
 import type { Decision } from './decision.ts'
 import { entityKinds, type EntityKind, type FeatureValues } from './features/definition.ts'
-import { applyLabel, applyTransaction, entityKeyOf, type EntityState } from './features/index.ts'
+import { applyLabel, applyTransactionInPlace, entityKeyOf, type EntityState } from './features/index.ts'
 import { resolveLabel, type LabelOutcome, type ReportedLabel } from './labels/resolve.ts'
 import type { CompiledRuleSet } from './rules/compile.ts'
 import { scoreTransaction, type EntityStates } from './scoring.ts'
@@ -41,20 +41,26 @@ export class MemoryScorer {
 
   /** The decision and the feature values it was made on (what `vigil features` exports). */
   scoreWithFeatures(txn: Transaction, decidedAt: string): { decision: Decision; features: FeatureValues } {
-    const { entities } = this.ruleSet.plan
+    const { plan } = this.ruleSet
+    const { entities } = plan
     const states: EntityStates = {}
-    const ids = entities.map((kind) => entityKeyOf[kind](txn))
-    entities.forEach((kind, i) => {
-      if (ids[i] !== undefined) states[kind] = this.states[kind].get(ids[i])
-    })
+    for (const kind of entities) {
+      const id = entityKeyOf[kind](txn)
+      if (id !== undefined) states[kind] = this.states[kind].get(id)
+    }
     const time = eventTime(txn)
     const { decision, features } = scoreTransaction(this.ruleSet, txn, states, decidedAt, time)
-    // advanceStates, without the intermediate records it builds for callers that store elsewhere.
-    entities.forEach((kind, i) => {
-      if (ids[i] !== undefined) this.states[kind].set(ids[i], applyTransaction(this.ruleSet.plan, kind, states[kind], txn, time))
-    })
+    // advanceStates, without the intermediate records it builds for callers that store elsewhere,
+    // and in place: each state lives only in its map, and scoring has read what it needed from it.
+    for (const kind of entities) {
+      const id = entityKeyOf[kind](txn)
+      if (id === undefined) continue
+      const before = states[kind]
+      const after = applyTransactionInPlace(plan, kind, before, txn, time)
+      if (after !== before) this.states[kind].set(id, after)
+    }
     if (this.scored !== undefined && !this.scored.has(txn.transactionId)) {
-      this.scored.set(txn.transactionId, { time, ids })
+      this.scored.set(txn.transactionId, { time, ids: entities.map((kind) => entityKeyOf[kind](txn)) })
       // Labels that came first wait for their transaction, then count as the stream applier counts them: after its decision.
       const waiting = this.pending.get(txn.transactionId)
       this.pending.delete(txn.transactionId)

@@ -49,7 +49,7 @@ export function planDistinct(field: CategoricalField, features: readonly { name:
   }
 }
 
-/** The set after the transaction at `time`, the entity's newest time moving from `newest` to `latest`. */
+/** The set after the transaction at `time`, the entity's newest time moving from `newest` to `latest`; in place with `reuse` (see touchRecent). */
 export function applyDistinct(
   plan: DistinctPlan,
   entries: readonly number[] | undefined,
@@ -57,6 +57,7 @@ export function applyDistinct(
   latest: number,
   time: number,
   txn: Transaction,
+  reuse = false,
 ): readonly number[] | undefined {
   const { quantumMs } = plan
   const latestQuantum = Math.floor(latest / quantumMs)
@@ -68,6 +69,7 @@ export function applyDistinct(
     latestQuantum - Math.floor(time / quantumMs),
     distinctCap,
     plan.horizon,
+    reuse,
   )
 }
 

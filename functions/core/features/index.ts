@@ -1,5 +1,5 @@
 export { applyLabel } from './apply-label.ts'
-export { applyTransaction } from './apply.ts'
+export { applyTransaction, applyTransactionInPlace } from './apply.ts'
 export * from './definition.ts'
 export { entityKeyOf, entityKeys } from './entity-keys.ts'
 export { planFeatures, type EntityPlan, type FeaturePlan } from './plan.ts'

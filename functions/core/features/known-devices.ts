@@ -11,16 +11,17 @@ import { hasRecent, touchRecent } from './recent-values.ts'
 
 export const knownDevicesCap = 16
 
-/** The account's recent devices after the transaction at `time`, ages in ms from its newest event. */
+/** The account's recent devices after the transaction at `time`, ages in ms from its newest event; in place with `reuse` (see touchRecent). */
 export function applyKnownDevices(
   devices: readonly number[] | undefined,
   newest: number,
   latest: number,
   time: number,
   txn: Transaction,
+  reuse = false,
 ): readonly number[] | undefined {
   const id = txn.device?.id
-  return touchRecent(devices, latest - newest, id === undefined ? undefined : hash32(id), latest - time, knownDevicesCap, Infinity)
+  return touchRecent(devices, latest - newest, id === undefined ? undefined : hash32(id), latest - time, knownDevicesCap, Infinity, reuse)
 }
 
 export function readDeviceFirstSeen(

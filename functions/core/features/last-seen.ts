@@ -29,20 +29,28 @@ export interface LastSeenPlan {
 const msPerHour = 3_600_000
 const shortestTravelMs = 1_000
 
-/** Where the card was last seen after the transaction at `time`, its newest time moving from `newest` to `latest`. */
+/** Where the card was last seen after the transaction at `time`, its newest time moving from `newest` to `latest`; in place with `reuse`. */
 export function applyLastLocation(
   located: LastLocation | undefined,
   newest: number,
   latest: number,
   time: number,
   txn: Transaction,
+  reuse = false,
 ): LastLocation | undefined {
   const { location } = txn
+  const owned = reuse ? (located as [number, number, number] | undefined) : undefined
   if (location !== undefined && (located === undefined || time >= newest - located[0])) {
-    return [latest - time, location.lat, location.lon]
+    if (owned === undefined) return [latest - time, location.lat, location.lon]
+    owned[0] = latest - time
+    owned[1] = location.lat
+    owned[2] = location.lon
+    return owned
   }
   if (located === undefined || latest === newest) return located
-  return [located[0] + latest - newest, located[1], located[2]]
+  if (owned === undefined) return [located[0] + latest - newest, located[1], located[2]]
+  owned[0] = owned[0] + latest - newest
+  return owned
 }
 
 export function readLastSeen(

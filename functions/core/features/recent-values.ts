@@ -9,6 +9,9 @@
  * The set after seeing `hash` (when defined) `age` units before the newest event, once every age
  * has grown by `advance`. A value's age is that of its latest sighting; values older than
  * `horizon` are forgotten, and a new value older than all of a full set is not added.
+ *
+ * With `reuse`, the caller owns `entries` and never reads it again: they are updated in place
+ * (the result is the same set, in the same order).
  */
 export function touchRecent(
   entries: readonly number[] | undefined,
@@ -17,8 +20,11 @@ export function touchRecent(
   age: number,
   cap: number,
   horizon: number,
+  reuse = false,
 ): readonly number[] | undefined {
-  const next: number[] = []
+  // Kept entries are compacted to the front: writing never overtakes reading, so in place is safe.
+  const next: number[] = reuse && entries !== undefined ? (entries as number[]) : []
+  let length = 0
   let seen = false
   if (entries !== undefined) {
     for (let i = 0; i < entries.length; i += 2) {
@@ -26,14 +32,16 @@ export function touchRecent(
       const entryAge = entries[i + 1]! + advance
       if (entryAge > horizon) continue
       if (entryHash === hash) seen = true
-      next.push(entryHash, entryHash === hash ? Math.min(entryAge, age) : entryAge)
+      next[length++] = entryHash
+      next[length++] = entryHash === hash ? Math.min(entryAge, age) : entryAge
     }
   }
+  if (next.length !== length) next.length = length
   if (hash !== undefined && !seen && age <= horizon) {
-    if (next.length < cap * 2) next.push(hash, age)
+    if (length < cap * 2) next.push(hash, age)
     else {
       let oldest = 1
-      for (let i = 3; i < next.length; i += 2) if (next[i]! > next[oldest]!) oldest = i
+      for (let i = 3; i < length; i += 2) if (next[i]! > next[oldest]!) oldest = i
       if (age < next[oldest]!) {
         next[oldest - 1] = hash
         next[oldest] = age

@@ -101,6 +101,11 @@ export function planSeries(windowMs: number, features: readonly { name: string; 
 /**
  * The series after an event of `amount` at `time`, the entity's newest time moving from `newest`
  * to `latest`; `buckets` itself when the event is too late for this window.
+ *
+ * With `reuse`, the caller owns `buckets` and never reads it again (MemoryScorer's states): the
+ * result is then `buckets` itself, updated in place, with the same contents a fresh array would
+ * have. A busy merchant's lagged series holds 80 buckets; copying them for every transaction was
+ * most of the cost of scoring it.
  */
 export function applySeries(
   plan: SeriesPlan,
@@ -109,6 +114,7 @@ export function applySeries(
   latest: number,
   time: number,
   amount: number,
+  reuse = false,
 ): readonly number[] | undefined {
   const { bucketMs, keep, stride, sumAt, minAt, maxAt } = plan
   const head = Math.floor(latest / bucketMs)
@@ -122,15 +128,30 @@ export function applySeries(
   while (kept > 0 && old[(kept - 1) * stride] === 0) kept--
   const length = Math.max(kept === 0 ? 0 : kept + shift, at < keep ? at + 1 : 0)
 
-  // Sized once: growing by push reallocates, and the slack stays with the stored state.
+  // The kept buckets move `shift` places older: [0, copiedFrom) and [copiedTo, size) are empty.
   const size = length * stride
-  const next = new Array<number>(size)
   const copiedFrom = Math.min(shift * stride, size)
   const copiedTo = copiedFrom + kept * stride
-  let i = 0
-  while (i < copiedFrom) next[i++] = 0
-  while (i < copiedTo) next[i] = old[i++ - copiedFrom]!
-  while (i < size) next[i++] = 0
+  let next: number[]
+  if (reuse && buckets !== undefined) {
+    next = buckets as number[]
+    // Grown by push, so it stays a packed array; copied back to front, as the ranges overlap.
+    while (next.length < size) next.push(0)
+    // Setting length is a runtime call even when it changes nothing: only when it does.
+    if (next.length > size) next.length = size
+    if (copiedFrom > 0) {
+      for (let i = copiedTo - 1; i >= copiedFrom; i--) next[i] = next[i - copiedFrom]!
+      for (let i = 0; i < copiedFrom; i++) next[i] = 0
+    }
+    for (let i = copiedTo; i < size; i++) next[i] = 0
+  } else {
+    // Sized once: growing by push reallocates, and the slack stays with the stored state.
+    next = new Array<number>(size)
+    let i = 0
+    while (i < copiedFrom) next[i++] = 0
+    while (i < copiedTo) next[i] = old[i++ - copiedFrom]!
+    while (i < size) next[i++] = 0
+  }
 
   if (at < keep) {
     const base = at * stride
