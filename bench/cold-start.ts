@@ -13,7 +13,8 @@ import { bundleLambda, projectRoot, type Bundle } from './bundle.ts'
 import { fmt, median, saveResults } from './results.ts'
 
 const processes = 20
-const targets = { scorerKb: 400, initMs: 150 } as const
+// Issue 14's measures: the scorer bundle ≤ 450 KB (it was 400 before models came into the scorer), init ≤ 150 ms.
+const targets = { scorerKb: 450, initMs: 150 } as const
 /** Under node_modules/, so a bundle's external `@aws-sdk/*` imports resolve to the project's copy, as Lambda resolves the runtime's. */
 const buildDir = join(projectRoot, 'node_modules', '.cache', 'vigil-bench')
 const probe = fileURLToPath(new URL('./init-probe.ts', import.meta.url))

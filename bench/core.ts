@@ -11,12 +11,20 @@ import type { EntityState } from '../functions/core/features/index.ts'
 import { evaluateRules } from '../functions/core/rules/evaluate.ts'
 import type { FeatureValues } from '../functions/core/features/definition.ts'
 import type { Transaction } from '../functions/core/transaction.ts'
+import { compileModel, type CompiledModel } from '../functions/core/models/model-file.ts'
+import { inputReader } from '../functions/core/models/inputs.ts'
+import { topContributions } from '../functions/core/models/score-models.ts'
+import { pathContributions, predictMargin } from '../functions/core/models/tree-ensemble.ts'
 import { jsonRulesEngine, jsonRulesEngineFacts } from './peers/json-rules-engine.ts'
 import { fmt, median, rate, saveResults } from './results.ts'
+import { ensembleOf, syntheticTreeModel } from './synthetic-model.ts'
 import { referenceLines } from './workload.ts'
 
 const records = 100_000
 const key = singleKey('bench-tokenization-key')
+/** Issue 14's model: 100 full trees of depth 6 over the default rule set's 15 features. */
+const modelShape = { name: 'bench_trees', trees: 100, depth: 6, seed: 14 } as const
+const modelRule = { id: 'model-high', description: 'The bench model finds it likely fraud', when: `models.${modelShape.name} > 0.9`, score: 40, mode: 'active', tags: ['model'] }
 
 /** Vigil's scoring path, exactly as the backtest and the scorer run it. */
 function runVigil(ruleSet: CompiledRuleSet, lines: string[]): { ms: number; fired: string[] } {
@@ -101,6 +109,39 @@ async function rulesOnly(ruleSet: CompiledRuleSet, source: RuleSetInput, inputs:
   return { vigilMicroseconds: (vigilMs * 1000) / inputs.length, peerMicroseconds: (peerMs * 1000) / inputs.length, ratio: peerMs / vigilMs }
 }
 
+/** The model's inputs for every record, read as scoring reads them, from the features the default rules scored it with. */
+function modelVectors(ruleSet: CompiledRuleSet, lines: string[], names: readonly string[]): Array<Array<number | undefined>> {
+  const scorer = new MemoryScorer(ruleSet)
+  const readers = names.map(inputReader)
+  return lines.map((line) => {
+    const parsed = parseTransactionJson(line, key)
+    if (!parsed.ok) throw new Error('the reference workload holds only valid records')
+    const { features } = scorer.scoreWithFeatures(parsed.value, parsed.value.occurredAt)
+    return readers.map((read) => read(parsed.value, features))
+  })
+}
+
+/** The model alone on every vector, and its parts: the margin (the trees walked once), the path contributions (walked again), the rest (top-k, sigmoid). */
+function modelAlone(model: CompiledModel, file: Parameters<typeof ensembleOf>[0], vectors: Array<Array<number | undefined>>) {
+  const ensemble = ensembleOf(file)
+  const scratch = new Float64Array(ensemble.featureCount + 1)
+  const time = (run: (x: Array<number | undefined>) => unknown) => {
+    const runs: number[] = []
+    for (let pass = 0; pass < 5; pass++) {
+      const started = performance.now()
+      for (const x of vectors) run(x)
+      runs.push(((performance.now() - started) * 1000) / vectors.length)
+    }
+    return median(runs)
+  }
+  time((x) => model.score(x, topContributions))
+  return {
+    scoreWithTopMicroseconds: time((x) => model.score(x, topContributions)),
+    marginMicroseconds: time((x) => predictMargin(ensemble, x)),
+    pathContributionsMicroseconds: time((x) => pathContributions(ensemble, x, scratch)),
+  }
+}
+
 const firedKey = (hits: readonly RuleHit[]) =>
   hits
     .filter((h) => h.status === 'fired')
@@ -115,14 +156,38 @@ export async function coreBench(): Promise<Record<string, unknown>> {
   const ruleSet = compiled.value
   const lines = referenceLines(records)
 
+  // The model: built on realistic vectors (the first 5,000 records' features shape its thresholds), timed on all of them.
+  const featureNames = ruleSet.features.map((f) => f.name)
+  const vectors = modelVectors(ruleSet, lines, featureNames)
+  const modelFile = syntheticTreeModel(featureNames, vectors.slice(0, 5_000), modelShape)
+  const model = compileModel(modelFile)
+  if (!model.ok) throw new Error(`the synthetic model does not compile: ${JSON.stringify(model.error.issues)}`)
+  const alone = modelAlone(model.value, modelFile, vectors)
+  const withModelSource = { ...source, models: [{ name: modelShape.name, version: 1, mode: 'active' }], rules: [...source.rules, modelRule] }
+  const withModelCompiled = compileRuleSet(withModelSource, { models: [model.value] })
+  if (!withModelCompiled.ok) throw new Error(`the default rules with the model do not compile: ${JSON.stringify(withModelCompiled.error.issues)}`)
+  const withModel = withModelCompiled.value
+
+  // The default rules and the same rules with the model, run in turn so that both see the same machine.
   runVigil(ruleSet, lines.slice(0, 20_000))
-  const vigilRuns = [runVigil(ruleSet, lines), runVigil(ruleSet, lines), runVigil(ruleSet, lines)]
+  runVigil(withModel, lines.slice(0, 20_000))
+  const vigilRuns: Array<ReturnType<typeof runVigil>> = []
+  const modelRuns: Array<ReturnType<typeof runVigil>> = []
+  for (let i = 0; i < 3; i++) {
+    vigilRuns.push(runVigil(ruleSet, lines))
+    modelRuns.push(runVigil(withModel, lines))
+  }
   await runPeer(ruleSet, source, lines.slice(0, 5_000))
   const peer = await runPeer(ruleSet, source, lines)
 
   const rules = await rulesOnly(ruleSet, source, scoredInputs(ruleSet, lines))
 
   const vigilRate = median(vigilRuns.map((r) => rate(records, r.ms)))
+  const withModelRate = median(modelRuns.map((r) => rate(records, r.ms)))
+  const modelCost = {
+    differenceOfMediansMicroseconds: 1e6 / withModelRate - 1e6 / vigilRate,
+    medianPairedDifferenceMicroseconds: median(modelRuns.map((r, i) => ((r.ms - vigilRuns[i]!.ms) * 1000) / records)),
+  }
   const peerRate = rate(records, peer.ms)
   const vigilFired = vigilRuns[0]!.fired
   const agreeing = vigilFired.filter((f, i) => f === peer.fired[i]).length
@@ -131,16 +196,31 @@ export async function coreBench(): Promise<Record<string, unknown>> {
     records,
     workload: `seeded traffic generator (seed 7): 10,000 cards, ~1% fraud episodes, ~1% out of order; rules/default.json (${ruleSet.rules.length} rules, ${source.features?.length ?? 0} features; no labels, so the label-fed features read 0)`,
     measures: 'records/s on one core for parse (JSON + zod + PAN HMAC) + features + rules + decision + state update; median of 3 runs after a warm-up',
-    vigil: { recordsPerSecond: vigilRate, microsecondsPerRecord: 1e6 / vigilRate },
+    vigil: { recordsPerSecond: vigilRate, microsecondsPerRecord: 1e6 / vigilRate, runsMicrosecondsPerRecord: vigilRuns.map((r) => (r.ms * 1000) / records) },
+    vigilWithModel: {
+      recordsPerSecond: withModelRate,
+      microsecondsPerRecord: 1e6 / withModelRate,
+      runsMicrosecondsPerRecord: modelRuns.map((r) => (r.ms * 1000) / records),
+      setup: `rules/default.json plus model ${modelShape.name} (active) and rule ${modelRule.id} (${modelRule.when}); runs alternate with the default rules' runs`,
+      modelMicrosecondsPerRecord: modelCost,
+    },
+    model: {
+      shape: `${modelShape.trees} full binary trees of depth ${modelShape.depth} (${2 ** modelShape.depth - 1} splits each) over the default rule set's ${featureNames.length} features; seeded thresholds from the workload's feature values, seed ${modelShape.seed}`,
+      measures: `compiled.score(values, ${topContributions}) (margin, sigmoid, path contributions, top ${topContributions}) per record on the ${fmt(records)} records' feature vectors; median of 5 passes; margin and path contributions also timed alone`,
+      ...alone,
+    },
     jsonRulesEngine: { recordsPerSecond: peerRate, microsecondsPerRecord: 1e6 / peerRate, setup: 'same parse, features and state; flat facts (no JSONPath); engine.run per record' },
     ratio: vigilRate / peerRate,
     rulesOnly: { ...rules, measures: `evaluating the ${ruleSet.rules.length} rules and the outcome per record, features precomputed; CEL (cel-js) vs json-rules-engine` },
     agreement: { records: agreeing, share: agreeing / records, recordsWithAFiredRule: flagged },
-    targets: { recordsPerSecond: 100_000, ratio: 20 },
+    // Issue 14's measures (the 100,000 records/s of the first core target, never met, gave way to 80,000).
+    targets: { recordsPerSecond: 80_000, ratio: 20, modelMicrosecondsPerRecord: 3 },
   }
   const path = await saveResults('core', figures)
   console.log(`core scoring, ${fmt(records)} records (${figures.workload})`)
-  console.log(`  vigil               ${fmt(vigilRate).padStart(9)} records/s  ${(1e6 / vigilRate).toFixed(1)} µs/record   target ≥ 100,000`)
+  console.log(`  vigil               ${fmt(vigilRate).padStart(9)} records/s  ${(1e6 / vigilRate).toFixed(1)} µs/record   target ≥ 80,000`)
+  console.log(`  vigil + model       ${fmt(withModelRate).padStart(9)} records/s  ${(1e6 / withModelRate).toFixed(1)} µs/record   model ${modelCost.medianPairedDifferenceMicroseconds.toFixed(2)} µs/record (paired runs), target ≤ 3`)
+  console.log(`  model alone         score + top ${topContributions} ${alone.scoreWithTopMicroseconds.toFixed(2)} µs: margin ${alone.marginMicroseconds.toFixed(2)}, path contributions ${alone.pathContributionsMicroseconds.toFixed(2)} (${modelShape.trees} trees, depth ${modelShape.depth})`)
   console.log(`  json-rules-engine   ${fmt(peerRate).padStart(9)} records/s  ${(1e6 / peerRate).toFixed(1)} µs/record`)
   console.log(`  ratio               ${figures.ratio.toFixed(1)}× end to end   target ≥ 20×`)
   console.log(`  rules only          vigil ${rules.vigilMicroseconds.toFixed(2)} µs/record, json-rules-engine ${rules.peerMicroseconds.toFixed(1)} µs/record: ${rules.ratio.toFixed(0)}×`)
