@@ -1,9 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb'
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { modelItems, tableSchemas } from '../../lib/table-schema.ts'
 import { compileModel, type CompiledModel, type ModelFile } from '../core/models/model-file.ts'
 import { modelSummarySchema, type ModelSummary } from '../core/models/model-summary.ts'
 import { isConditionalCheckFailure } from './conditional-check.ts'
+import { queryPartition } from './rules-partition.ts'
 
 const pk = tableSchemas.rules.partitionKey.name
 const sk = tableSchemas.rules.sortKey.name
@@ -72,20 +73,7 @@ export class DynamoModelStore {
   /** Every stored version, by name then version. */
   async list(): Promise<ModelSummary[]> {
     const summaries: ModelSummary[] = []
-    let start: Record<string, AttributeValue> | undefined
-    do {
-      const page: QueryCommandOutput = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :p',
-          ExpressionAttributeNames: { '#pk': pk },
-          ExpressionAttributeValues: { ':p': { S: modelItems.headerPartition } },
-          ExclusiveStartKey: start,
-        }),
-      )
-      for (const item of page.Items ?? []) summaries.push(summaryOf(item))
-      start = page.LastEvaluatedKey
-    } while (start)
+    for await (const item of queryPartition(this.client, this.table, modelItems.headerPartition)) summaries.push(summaryOf(item))
     return summaries
   }
 
@@ -110,21 +98,7 @@ export class DynamoModelStore {
     const { checksum } = summaryOf(Item)
     const chunks = Number(Item.chunks?.N)
     const parts: Uint8Array[] = []
-    let start: Record<string, AttributeValue> | undefined
-    do {
-      const page: QueryCommandOutput = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :p',
-          ExpressionAttributeNames: { '#pk': pk },
-          ExpressionAttributeValues: { ':p': { S: modelItems.bodyPartition(name, version, checksum) } },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      )
-      for (const item of page.Items ?? []) parts.push(item.data!.B!)
-      start = page.LastEvaluatedKey
-    } while (start)
+    for await (const item of queryPartition(this.client, this.table, modelItems.bodyPartition(name, version, checksum))) parts.push(item.data!.B!)
     if (parts.length !== chunks) throw new ModelUnavailableError(`model ${name} version ${version}: ${parts.length} of ${chunks} chunks stored`)
     const compiled = compileModel(JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')))
     if (!compiled.ok) throw new ModelUnavailableError(`model ${name} version ${version} does not load: ${JSON.stringify(compiled.error.issues)}`)

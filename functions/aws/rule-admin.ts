@@ -12,12 +12,12 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type QueryCommandOutput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
 import { labelSources, type LabelSource } from '../core/labels/label.ts'
 import { ruleSetAuditItems, ruleSetItems, ruleStatsItems, tableSchemas } from '../../lib/table-schema.ts'
 import { isConditionalCheckFailure } from './conditional-check.ts'
+import { queryPartition } from './rules-partition.ts'
 
 const rulesPk = tableSchemas.rules.partitionKey.name
 const rulesSk = tableSchemas.rules.sortKey.name
@@ -96,7 +96,7 @@ export class DynamoRuleAdmin {
   /** Every stored version, oldest first (the sort keys are zero-padded). */
   async versions(): Promise<StoredRuleSetVersion[]> {
     const out: StoredRuleSetVersion[] = []
-    for await (const item of this.query(ruleSetItems.partition, versionPrefix, [rulesSk, 'createdAt', 'createdBy'])) {
+    for await (const item of queryPartition(this.client, this.table, ruleSetItems.partition, versionPrefix, [rulesSk, 'createdAt', 'createdBy'])) {
       const version = Number(item[rulesSk]!.S!.slice(versionPrefix.length))
       const stored: StoredRuleSetVersion = { version }
       if (item.createdAt?.S) stored.createdAt = item.createdAt.S
@@ -179,7 +179,7 @@ export class DynamoRuleAdmin {
   /** Every pending activation request, lowest version first. */
   async activationRequests(): Promise<ActivationRequest[]> {
     const out: ActivationRequest[] = []
-    for await (const item of this.query(ruleSetItems.partition, requestPrefix)) {
+    for await (const item of queryPartition(this.client, this.table, ruleSetItems.partition, requestPrefix)) {
       if (!item.approvedBy) out.push(requestOf(Number(item[rulesSk]!.S!.slice(requestPrefix.length)), item))
     }
     return out
@@ -299,7 +299,7 @@ export class DynamoRuleAdmin {
   async ruleCounts(version: number): Promise<RuleCounts[]> {
     const out: RuleCounts[] = []
     const count = (value: AttributeValue | undefined) => Number(value?.N ?? 0)
-    for await (const item of this.query(ruleStatsItems.partition(version))) {
+    for await (const item of queryPartition(this.client, this.table, ruleStatsItems.partition(version))) {
       const bySource: LabelCountsBySource = { fraud: {}, legitimate: {} }
       for (const verdict of ['fraud', 'legitimate'] as const) {
         for (const source of labelSources) if (count(item[`${verdict}_${source}`]) > 0) bySource[verdict][source] = count(item[`${verdict}_${source}`])
@@ -311,28 +311,6 @@ export class DynamoRuleAdmin {
 
   private key(pk: string, sk: string): Record<string, AttributeValue> {
     return { [rulesPk]: { S: pk }, [rulesSk]: { S: sk } }
-  }
-
-  private async *query(partition: string, prefix?: string, projection?: readonly string[]): AsyncGenerator<Record<string, AttributeValue>> {
-    const names: Record<string, string> = { '#pk': rulesPk }
-    if (prefix !== undefined) names['#sk'] = rulesSk
-    projection?.forEach((name, i) => (names[`#p${i}`] = name))
-    let start: Record<string, AttributeValue> | undefined
-    do {
-      const page: QueryCommandOutput = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':pk': { S: partition }, ...(prefix === undefined ? {} : { ':prefix': { S: prefix } }) },
-          ...(projection === undefined ? {} : { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', ') }),
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      )
-      yield* page.Items ?? []
-      start = page.LastEvaluatedKey
-    } while (start)
   }
 }
 

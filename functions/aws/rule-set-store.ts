@@ -1,9 +1,10 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb'
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { listItems, ruleSetItems, tableSchemas, ttlAttribute } from '../../lib/table-schema.ts'
 import type { CompiledModel } from '../core/models/model-file.ts'
 import { compileRuleSet, type CompiledRuleSet } from '../core/rules/compile.ts'
 import { modelUseSchema, type RuleSetInput } from '../core/rules/rule-set.ts'
 import { DynamoModelStore, ModelUnavailableError } from './model-store.ts'
+import { queryPartition } from './rules-partition.ts'
 import type { RuleSetSource } from '../score/ports.ts'
 
 const pk = tableSchemas.rules.partitionKey.name
@@ -164,24 +165,10 @@ export class DynamoRuleSetSource implements RuleSetSource {
 
   private async listValues(list: string): Promise<ListSnapshot['values']> {
     const values: Array<ListSnapshot['values'][number]> = []
-    let start: Record<string, AttributeValue> | undefined
-    do {
-      const page: QueryCommandOutput = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :list',
-          ExpressionAttributeNames: { '#pk': pk },
-          ExpressionAttributeValues: { ':list': { S: listItems.partition(list) } },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      )
-      for (const item of page.Items ?? []) {
-        const expiresAt = item[ttlAttribute]?.N
-        values.push({ value: item[sk]!.S!, expiresAt: expiresAt === undefined ? undefined : Number(expiresAt) * 1000 })
-      }
-      start = page.LastEvaluatedKey
-    } while (start)
+    for await (const item of queryPartition(this.client, this.table, listItems.partition(list))) {
+      const expiresAt = item[ttlAttribute]?.N
+      values.push({ value: item[sk]!.S!, expiresAt: expiresAt === undefined ? undefined : Number(expiresAt) * 1000 })
+    }
     return values
   }
 }

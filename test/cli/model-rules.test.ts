@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decisionSchema } from '../../functions/core/decision.ts'
-import { withChecksum } from '../../functions/core/models/model-file.ts'
 import { runVigil } from '../support/cli.ts'
+import { logisticModel } from '../support/synthetic-model.ts'
 import { wireExample } from '../support/transactions.ts'
 
 const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'cli-model-rules-key' }
@@ -16,15 +16,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigil-model-rules-'))
-  const model = withChecksum({
-    format: 'vigil-model',
-    formatVersion: 1,
-    name: 'fraud',
-    version: 2,
-    features: ['card_count_1h', 'txn_amount'],
-    source: 'test',
-    model: { kind: 'logistic', intercept: -4, weights: [1.5, 0.0005] },
-  })
+  const model = logisticModel(['card_count_1h', 'txn_amount'], [1.5, 0.0005], -4, { version: 2 })
   await writeFile(path('fraud-v2.json'), JSON.stringify(model))
   await writeFile(
     path('rules.json'),

@@ -5,11 +5,12 @@
  * the tokens through the local API server.
  */
 import { describe, expect, it } from 'vitest'
-import { handleApiRequest, type CaseApiDeps, type CaseApiEvent } from '../../functions/case-api/app.ts'
+import { handleApiRequest, type CaseApiDeps } from '../../functions/case-api/app.ts'
 import type { Claims } from '../../functions/case-api/identity.ts'
 import { labelsMaxBodyBytes, labelsWriteScope, maxLabelsPerRequest } from '../../functions/case-api/routes.ts'
 import { labelsResponseSchema, problemSchema } from '../../functions/case-api/schemas.ts'
 import type { Label } from '../../functions/core/labels/label.ts'
+import { jwtEvent } from '../support/api-request.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { labelsApiFixture } from '../support/labels-api.ts'
 import { panLikeRuns } from '../support/pan-scan.ts'
@@ -30,26 +31,8 @@ const hour = 3_600_000
 const at = (offsetHours: number) => new Date(fixedNow.getTime() + offsetHours * hour).toISOString()
 const label = (transactionId: string, fraud: boolean, reportedAt = at(-1), source: Label['source'] = 'chargeback'): Label => ({ transactionId, fraud, reportedAt, source })
 
-function event(method: string, path: string, claims: Claims, body?: unknown): CaseApiEvent {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'vitest' },
-      requestId: 'req',
-      stage: '$default',
-      authorizer: { jwt: { claims: claims as Record<string, string>, scopes: null } },
-    } as CaseApiEvent['requestContext'],
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  }
-}
-
 async function post(deps: CaseApiDeps, body: unknown, claims: Claims = ana) {
-  const response = await handleApiRequest(event('POST', '/labels', claims, body), deps)
+  const response = await handleApiRequest(jwtEvent('POST', '/labels', claims, body), deps)
   expect(response.body).not.toContain(pan)
   expect(panLikeRuns(response.body)).toEqual([])
   const parsed = JSON.parse(response.body)
@@ -158,7 +141,7 @@ describe('POST /labels', () => {
     expect((await post(f.deps, { labels: [label('tx-0', true)] }, eve)).status).toBe(403)
     expect((await post(f.deps, { labels: [label('tx-0', true)] }, feedWithoutScope)).status).toBe(403)
     for (const [method, path] of [['GET', '/cases'], ['GET', '/transactions/tx-0/decision'], ['GET', '/rules'], ['GET', '/openapi.json']] as const) {
-      const response = await handleApiRequest(event(method, path, feed), f.deps)
+      const response = await handleApiRequest(jwtEvent(method, path, feed), f.deps)
       expect([method, path, response.statusCode]).toEqual([method, path, 403])
     }
     // An ID token is no caller, whatever it claims.

@@ -20,8 +20,8 @@ import { tableSchemas, type TableKey } from '../../lib/table-schema.ts'
 import { createStream } from '../../local/emulators.ts'
 import { startEventSource, type DeadLetter } from '../../local/event-source.ts'
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
-import { withChecksum } from '../../functions/core/models/model-file.ts'
 import { runVigil } from '../support/cli.ts'
+import { logisticModel } from '../support/synthetic-model.ts'
 import { synth } from '../support/synth.ts'
 import { wireExample, withLuhnDigit } from '../support/transactions.ts'
 
@@ -251,15 +251,7 @@ describe('the local runtime', () => {
   })
 
   it('runs a model shipped with the CLI: pushed, pinned in shadow by a new rule-set version, approved by a second supervisor, then explained in every decision', async () => {
-    const model = withChecksum({
-      format: 'vigil-model',
-      formatVersion: 1,
-      name: 'fraud',
-      version: 1,
-      features: ['card_count_1h', 'txn_amount'],
-      source: 'test',
-      model: { kind: 'logistic', intercept: -5, weights: [0.5, 0.0002] },
-    })
+    const model = logisticModel(['card_count_1h', 'txn_amount'], [0.5, 0.0002], -5)
     const file = join(stateDir, 'fraud.json')
     writeFileSync(file, JSON.stringify(model))
     const cli = (...args: string[]) => runVigil(process.env, 'model', ...args, '--api', runtime.endpoints.api, '--data-dir', stateDir)

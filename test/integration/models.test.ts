@@ -8,7 +8,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { DynamoModelStore } from '../../functions/aws/model-store.ts'
 import { labelStreamEnvVar } from '../../functions/aws/service-names.ts'
-import { handleApiRequest, type CaseApiDeps, type CaseApiEvent } from '../../functions/case-api/app.ts'
+import { handleApiRequest, type CaseApiDeps } from '../../functions/case-api/app.ts'
 import { caseApiDependencies } from '../../functions/case-api/dependencies.ts'
 import type { Claims } from '../../functions/case-api/identity.ts'
 import { decisionResponseSchema, modelsResponseSchema, problemSchema } from '../../functions/case-api/schemas.ts'
@@ -20,6 +20,7 @@ import type { RuleSetInput } from '../../functions/core/rules/rule-set.ts'
 import { parseTransactionJson } from '../../functions/core/transaction.ts'
 import { modelItems, tableSchemas } from '../../lib/table-schema.ts'
 import { createTables, tableEnvironment } from '../../local/emulators.ts'
+import { jwtEvent } from '../support/api-request.ts'
 import { uniqueName, useEmulators } from '../support/emulators.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
 import { fixedNow, scorerFixture, trafficLines } from '../support/scorer.ts'
@@ -32,26 +33,8 @@ const sam: Claims = { sub: 'sub-sam', username: 'sam', 'cognito:groups': ['super
 const max: Claims = { sub: 'sub-max', username: 'max', 'cognito:groups': ['supervisor'], token_use: 'access' }
 const ana: Claims = { sub: 'sub-ana', username: 'ana', 'cognito:groups': ['analyst'], token_use: 'access' }
 
-function event(method: string, path: string, claims: Claims, body?: unknown): CaseApiEvent {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'vitest' },
-      requestId: 'req',
-      stage: '$default',
-      authorizer: { jwt: { claims: claims as Record<string, string>, scopes: null } },
-    } as CaseApiEvent['requestContext'],
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }
-}
-
 async function call(deps: CaseApiDeps, method: string, path: string, claims: Claims, body?: unknown) {
-  const response = await handleApiRequest(event(method, path, claims, body), deps)
+  const response = await handleApiRequest(jwtEvent(method, path, claims, body), deps)
   const parsed = JSON.parse(response.body)
   if (response.statusCode >= 400) problemSchema.parse(parsed)
   return { status: response.statusCode, body: parsed }

@@ -33,3 +33,16 @@ export function syntheticTrees(options: { trees: number; depth: number; features
     model: { kind: 'trees', baseMargin: -4, trees },
   })
 }
+
+/** A logistic model whose score is known in closed form: sigmoid(intercept + Σ weight × value). */
+export function logisticModel(features: readonly string[], weights: readonly number[], intercept: number, options: { name?: string; version?: number } = {}): ModelFile {
+  return withChecksum({
+    format: 'vigil-model',
+    formatVersion: 1,
+    name: options.name ?? 'fraud',
+    version: options.version ?? 1,
+    features: [...features],
+    source: 'test',
+    model: { kind: 'logistic', intercept, weights: [...weights] },
+  })
+}

@@ -3,18 +3,18 @@ import { describe, expect, it } from 'vitest'
 import { decideOutcome } from '../../../functions/core/decision.ts'
 import { MemoryScorer } from '../../../functions/core/memory-scorer.ts'
 import { transactionInputs } from '../../../functions/core/models/inputs.ts'
-import { compileModel, withChecksum, type CompiledModel, type ModelBody } from '../../../functions/core/models/model-file.ts'
+import { compileModel, type CompiledModel } from '../../../functions/core/models/model-file.ts'
 import { compileRuleSet, type CompiledRuleSet } from '../../../functions/core/rules/compile.ts'
 import type { RuleSetInput } from '../../../functions/core/rules/rule-set.ts'
 import { scoreTransaction } from '../../../functions/core/scoring.ts'
+import { logisticModel } from '../../support/synthetic-model.ts'
 import { rule, ruleSet, txn } from '../rules/fixtures/rule-set.ts'
 
 const card = { name: 'card_count_1h', entity: 'card', aggregate: 'count', window: '1h' } as const
 
 /** A logistic model over the card's count and the amount: its score is known in closed form. */
 function logistic(version = 1, weights = [0.8, 0.001], intercept = -3, features = ['card_count_1h', 'txn_amount']): CompiledModel {
-  const body: ModelBody = { format: 'vigil-model', formatVersion: 1, name: 'fraud', version, features, source: 'test', model: { kind: 'logistic', intercept, weights } }
-  const compiled = compileModel(withChecksum(body))
+  const compiled = compileModel(logisticModel(features, weights, intercept, { version }))
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.error))
   return compiled.value
 }
