@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { fromZodError } from '../issues.ts'
 import { err, ok, type Issue, type Result } from '../result.ts'
+import { packEnsemble, walkPacked } from './packed-ensemble.ts'
 import { nodeMeans, pathContributions, predictMargin, sigmoid, type FlatTree, type TreeEnsemble } from './tree-ensemble.ts'
 
 /**
@@ -126,22 +127,46 @@ export function compileModel(input: unknown): Result<CompiledModel, ModelFileErr
   if (issues.length > 0) return err({ code: 'invalid_model', issues })
   const ensemble: TreeEnsemble = { trees, baseMargin: model.baseMargin, featureCount: features.length, ...(lightgbm ? { arithmetic: 'lightgbm' as const } : {}) }
   const scratch = new Float64Array(features.length + 1)
+  // Packed once: the scorer's walk (packed-ensemble.ts). An ensemble it cannot pack (a non-finite
+  // threshold) is scored by the plain walks.
+  const packed = packEnsemble(ensemble)
   return ok({
     name,
     version,
     checksum,
     features,
     score(values, topK = 3) {
-      const contributions = pathContributions(ensemble, values, scratch)
-      return { score: sigmoid(predictMargin(ensemble, values)), top: topOf(features, values, contributions, topK) }
+      if (packed === undefined) {
+        const contributions = pathContributions(ensemble, values, scratch)
+        return { score: sigmoid(predictMargin(ensemble, values)), top: topOf(features, values, contributions, topK) }
+      }
+      const margin = walkPacked(packed, values, scratch)
+      return { score: sigmoid(margin), top: topOf(features, values, scratch, topK) }
     },
   })
 }
 
+/**
+ * The k non-zero contributions largest in magnitude, largest first (a tie to the feature first by
+ * name): kept by insertion, as k is small.
+ */
 function topOf(features: readonly string[], values: ArrayLike<number | undefined>, contributions: ArrayLike<number>, k: number): ModelScore['top'] {
-  return features
-    .map((feature, i) => ({ feature, value: values[i], contribution: contributions[i]! }))
-    .filter((c) => c.contribution !== 0)
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || (a.feature < b.feature ? -1 : 1))
-    .slice(0, k)
+  const top: ModelScore['top'] = []
+  for (let i = 0; i < features.length; i++) {
+    const contribution = contributions[i]!
+    if (contribution === 0) continue
+    const size = Math.abs(contribution)
+    const feature = features[i]!
+    let at = top.length
+    while (at > 0 && before(size, feature, top[at - 1]!)) at--
+    if (at >= k) continue
+    top.splice(at, 0, { feature, value: values[i], contribution })
+    if (top.length > k) top.pop()
+  }
+  return top
+}
+
+const before = (size: number, feature: string, than: { feature: string; contribution: number }): boolean => {
+  const other = Math.abs(than.contribution)
+  return size > other || (size === other && feature < than.feature)
 }
