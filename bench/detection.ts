@@ -23,6 +23,7 @@ import { defaultTreeParams } from '../cli/train/gbm.ts'
 import { publishedBaselines, publishedDataset, publishedProtocol, publishedValidationWeeks } from './detection/published.ts'
 import { replay } from './detection/replay.ts'
 import { benchRuleSets, defaultRulesPath } from './detection/rule-sets.ts'
+import { candidateWeights, combined, rulesWithModel } from './detection/model-and-rules.ts'
 import { collectHandbookRows, trainAndScore } from './detection/trained.ts'
 import { expectedTransactionSpread, fraudCountRelativeSd, handbookConfig, simulate, type SimulatedDataset } from './detection/simulator.ts'
 import { fmt, saveResults } from './results.ts'
@@ -144,8 +145,9 @@ export async function detectionBench(): Promise<Record<string, unknown>> {
     { name: 'Vigil default rules, without label-fed features', ruleSet: sets.withoutLabels, labels: undefined },
     { name: 'Vigil default rules, with label-fed features', ruleSet: sets.withLabels, labels: { delayDays: publishedProtocol.delayDays } },
   ]
-  const results = columns.map(({ name, ruleSet, labels }) => {
-    const run = replay(data, { ruleSet, keyring, fromDay: Math.min(fromDay, firstWeek), toDay, ...(labels ? { labels } : {}) })
+  const runs = columns.map(({ ruleSet, labels }) => replay(data, { ruleSet, keyring, fromDay: Math.min(fromDay, firstWeek), toDay, ...(labels ? { labels } : {}) }))
+  const results = columns.map(({ name, ruleSet }, c) => {
+    const run = runs[c]!
     const validationWeeks = validation.map((w) => assess(data, run.score, w))
     return {
       name,
@@ -177,7 +179,7 @@ export async function detectionBench(): Promise<Record<string, unknown>> {
   })
   const trainWeek = (w: TestWindow & { start: string }) => {
     const run = trainAndScore(handbookRows, data.transactions.count, { trainingStartDay: w.trainingStartDay, trainingDays: publishedProtocol.trainingDays, testStartDay: w.testStartDay, testDays: w.testDays })
-    return { figures: assess(data, run.score, w), trainingRows: run.trainingRows, trainingMs: Math.round(run.ms), model: run.model }
+    return { figures: assess(data, run.score, w), trainingRows: run.trainingRows, trainingMs: Math.round(run.ms), model: run.model, score: run.score }
   }
   const trainedValidation = validation.map(trainWeek)
   const trainedTest = trainWeek(test)
@@ -198,10 +200,30 @@ export async function detectionBench(): Promise<Record<string, unknown>> {
     },
     test: { ...trainedTest.figures, trainingRows: trainedTest.trainingRows, trainingMs: trainedTest.trainingMs },
   }
-  // Hook for the "model + rules" row: trainedTest.model is the test week's model (trained on its
-  // training week); put it in the default rules' `models` section (a rule reading models.fraud, or
-  // a weight), replay that rule set with `replay()` as the columns above, and add the column here.
-  const measured = [...results, trained]
+  // Model + rules: the default rules (with label-fed features) and each week's model, the model
+  // adding weight × p to the rules' score. The weight is chosen on the validation weeks from the
+  // two columns' scores added up (what the core adds); the test week is then scored through the
+  // core with the model pinned in the rule set, as the stream scorer would score it.
+  const rulesScore = runs[1]!.score
+  const tuning = candidateWeights.map((weight) => ({
+    weight,
+    weeks: validation.map((w, k) => assess(data, combined(rulesScore, trainedValidation[k]!.score, weight), w)),
+  }))
+  const meanCp = (weeks: WeekFigures[]) => mean(weeks.map((w) => w.cardPrecisionAt100.expected))
+  const chosen = tuning.reduce((best, t) => (meanCp(t.weeks) > meanCp(best.weeks) ? t : best))
+  const served = replay(data, { ruleSet: await rulesWithModel(trainedTest.model, handbookRows.rows.names, chosen.weight), keyring, fromDay: Math.min(fromDay, firstWeek), toDay, labels: { delayDays: publishedProtocol.delayDays } })
+  const summed = combined(rulesScore, trainedTest.score, chosen.weight)
+  let servedVsSummed = 0
+  for (let i = 0; i < summed.length; i++) if (!Number.isNaN(summed[i]!)) servedVsSummed = Math.max(servedVsSummed, Math.abs(served.score[i]! - summed[i]!))
+  const modelAndRules = {
+    name: `vigil train model + default rules (weight ${chosen.weight})`,
+    weight: { chosen: chosen.weight, tried: tuning.map((t) => ({ weight: t.weight, validationCardPrecisionAt100: meanCp(t.weeks) })), how: 'the weight whose validation weeks’ mean CP@100 is highest (rules score + weight × p, as the core adds them)' },
+    replay: { scored: served.scored, ms: Math.round(served.ms), microsecondsPerTransaction: (served.ms * 1000) / served.scored, via: 'replay(): MemoryScorer over the default rules with the test week’s model pinned (active, weighted): the serving path' },
+    servedVsSummed: { maxAbsoluteDifference: servedVsSummed, what: 'the served score against rules score + weight × the trainer’s prediction, over the test week: the serving path adds up what the bench tuned on' },
+    validation: { weeks: chosen.weeks, mean: { cardPrecisionAt100: meanCp(chosen.weeks) }, note: 'rules score + weight × p from the columns above (the served path is run on the test week)' },
+    test: assess(data, served.score, test),
+  }
+  const measured = [...results, trained, modelAndRules]
   // The ceiling depends on the week's test set only, the same for every column.
   const ceiling = results[0]!.test.cardPrecisionCeiling
 
@@ -253,6 +275,7 @@ export async function detectionBench(): Promise<Record<string, unknown>> {
     },
     columns: results,
     trained,
+    modelAndRules,
     table,
     ceiling: {
       test: ceiling,
@@ -273,6 +296,9 @@ export async function detectionBench(): Promise<Record<string, unknown>> {
   }
   console.log(
     `  ${trained.name}: ${fmt(trained.replay.rows)} rows collected in ${(trained.replay.ms / 1000).toFixed(1)} s; trained on ${fmt(trained.test.trainingRows)} rows in ${(trained.test.trainingMs / 1000).toFixed(1)} s; validation weeks CP@100 ${trained.validation.weeks.map((w) => f3(w.cardPrecisionAt100.expected)).join(' ')}`,
+  )
+  console.log(
+    `  ${modelAndRules.name}: weight chosen on the validation weeks from ${candidateWeights.join(', ')}; test week replayed through the core in ${(served.ms / 1000).toFixed(1)} s (served vs summed ≤ ${servedVsSummed.toExponential(1)})`,
   )
   console.log(`  test week ${publishedProtocol.testStart} + 6 days (expected under random tie-breaking; handbook rows as published):`)
   console.log(`  ${'model'.padEnd(52)} ${'AUC ROC'.padStart(8)} ${'AP'.padStart(6)} ${'CP@100'.padStart(7)} ${'CP@100*'.padStart(8)} ${'to ceiling'.padStart(10)}`)
