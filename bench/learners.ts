@@ -51,12 +51,23 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
   if (!dir) return { learners: [], missing: 'VIGIL_LEARNERS_DIR is not set' }
   const require = createRequire(join(dir, 'noop.js'))
   try {
-    const { DecisionTreeClassifier } = require('ml-cart') as { DecisionTreeClassifier: new (o: object) => { train(x: number[][], y: number[]): void; root: { classify(row: number[]): { get(r: number, c: number): number; columns: number } } } }
-    const { RandomForestClassifier } = require('ml-random-forest') as { RandomForestClassifier: new (o: object) => { train(x: number[][], y: number[]): void; predictProbability(x: number[][], label: number): number[] } }
-    const LogisticRegression = (require('ml-logistic-regression') as { default?: unknown }).default ?? require('ml-logistic-regression')
-    const { Matrix } = require('ml-matrix') as { Matrix: { new (x: number[][]): unknown; columnVector(y: number[]): unknown } }
-    const xgboost = require('ml-xgboost') as Promise<new (o: object) => { train(x: number[][], y: number[]): void; predict(x: number[][]): number[]; free(): void }>
-    const DecisionTree = require('decision-tree') as { XGBoost: new (target: string, features: string[], config: object) => { train(data: object[]): void; predict(row: object): number } }
+    // Each library is loaded when its learner fits, in that learner's own process (a wasm runtime
+    // starts on load, and one library's state must not touch another's figures).
+    const cart = () => require('ml-cart') as { DecisionTreeClassifier: new (o: object) => { train(x: number[][], y: number[]): void; root: { classify(row: number[]): { get(r: number, c: number): number; columns: number } } } }
+    const forest = () => require('ml-random-forest') as { RandomForestClassifier: new (o: object) => { train(x: number[][], y: number[]): void; predictProbability(x: number[][], label: number): number[] } }
+    const logistic = () => {
+      const module = require('ml-logistic-regression') as { default?: unknown }
+      return (module.default ?? module) as new (o: object) => { train(x: unknown, y: unknown): void; classifiers: Array<{ testScores(x: unknown): number[] }> }
+    }
+    const matrix = () => (require('ml-matrix') as { Matrix: { new (x: number[][]): unknown; columnVector(y: number[]): unknown } }).Matrix
+    const xgboost = () => require('ml-xgboost') as Promise<new (o: object) => { train(x: number[][], y: number[]): void; predict(x: number[][]): number[]; free(): void }>
+    // Its package exports only the ID3 tree; the boosting class is read from its file.
+    const decisionTreeBoosting = () => (require(join(dir, 'decision-tree/lib/xgboost.js')) as { default: new (target: string, features: string[], config: object) => { train(data: object[]): void; predict(row: object): number } }).default
+    require.resolve('ml-cart')
+    require.resolve('ml-random-forest')
+    require.resolve('ml-logistic-regression')
+    require.resolve('ml-xgboost')
+    require.resolve('decision-tree')
     // mljs learners cannot take NaN: a missing value is −1 (no feature here is negative).
     const filled = (x: number[][]) => x.map((r) => r.map((v) => (Number.isNaN(v) ? -1 : v)))
     return {
@@ -64,9 +75,9 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
         {
           name: 'CART tree, depth 6',
           library: 'ml-cart 2.1.1 (mljs)',
-          note: 'exact greedy splits (sorts every feature at every node); a tree is a JS object graph; no missing values; probabilities read from the leaf distribution',
+          note: 'exact greedy splits (every midpoint of every feature at every node); a tree is a JS object graph; no missing values; gainThreshold lowered from its default 0.01, which no split reaches at a 0.8% fraud rate (the tree stays a stump); probabilities read from the leaf distribution',
           fit: (x, y) => {
-            const tree = new DecisionTreeClassifier({ maxDepth: 6, minNumSamples: 20 })
+            const tree = new (cart().DecisionTreeClassifier)({ maxDepth: 6, minNumSamples: 20, gainThreshold: 1e-6 })
             tree.train(filled(x), y)
             return (t) => filled(t).map((r) => {
               const d = tree.root.classify(r)
@@ -79,9 +90,9 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
           library: 'ml-random-forest 2.1.0 (mljs)',
           note: 'bagged ml-cart trees; seeded; no missing values; predictProbability is the share of trees voting fraud',
           fit: (x, y) => {
-            const forest = new RandomForestClassifier({ nEstimators: 50, maxFeatures: 0.6, seed: 1, treeOptions: { maxDepth: 6, minNumSamples: 20 }, noOOB: true })
-            forest.train(filled(x), y)
-            return (t) => forest.predictProbability(filled(t), 1)
+            const model = new (forest().RandomForestClassifier)({ nEstimators: 50, maxFeatures: 0.6, seed: 1, treeOptions: { maxDepth: 6, minNumSamples: 20, gainThreshold: 1e-6 }, noOOB: true })
+            model.train(filled(x), y)
+            return (t) => model.predictProbability(filled(t), 1)
           },
         },
         {
@@ -94,7 +105,8 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
             const mean = Array.from({ length: d }, (_, j) => raw.reduce((s, r) => s + r[j]!, 0) / raw.length)
             const sd = Array.from({ length: d }, (_, j) => Math.sqrt(raw.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / raw.length) || 1)
             const z = (rows: number[][]) => rows.map((r) => r.map((v, j) => (v - mean[j]!) / sd[j]!))
-            const model = new (LogisticRegression as new (o: object) => { train(x: unknown, y: unknown): void; classifiers: Array<{ testScores(x: unknown): number[] }> })({ numSteps: 2000, learningRate: 5e-3 })
+            const Matrix = matrix()
+            const model = new (logistic())({ numSteps: 2000, learningRate: 5e-3 })
             model.train(new Matrix(z(raw)), Matrix.columnVector(y))
             return (t) => model.classifiers[1]!.testScores(new Matrix(z(filled(t)))).map((s) => -s)
           },
@@ -102,18 +114,18 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
         {
           name: 'XGBoost (wasm), 300 trees, depth 4, eta 0.05',
           library: 'ml-xgboost 1.1.2 (mljs; XGBoost of 2017 built with emscripten 1.37)',
-          note: 'the real XGBoost, NaN as missing; rows copied into the wasm heap as float32; its model saves as XGBoost’s binary format only (no tree dump to turn into Vigil’s file); unreleased since, on ml-matrix 5',
+          note: 'the real XGBoost, in wasm with a fixed 16 MiB heap (TOTAL_MEMORY=16777216): beyond about 60,000 rows of 20 inputs, or with a NaN (missing value) in the rows, it aborts (RuntimeError: memory access out of bounds); missing values are −1 here; rows copied into the wasm heap as float32; its model saves as XGBoost’s binary format only (no tree dump to turn into Vigil’s file); unreleased since, on ml-matrix 5',
           fit: async (x, y) => {
-            const XGBoost = await xgboost
+            const XGBoost = await xgboost()
             const booster = new XGBoost({ booster: 'gbtree', objective: 'binary:logistic', max_depth: 4, eta: 0.05, min_child_weight: 1, subsample: 0.8, colsample_bytree: 0.8, silent: 1, iterations: 300 })
-            booster.train(x, y)
-            return (t) => booster.predict(t)
+            booster.train(filled(x), y)
+            return (t) => booster.predict(filled(t))
           },
         },
         {
           name: '"XGBoost", 50 trees, depth 4, inputs in deciles',
           library: 'decision-tree 1.0.0',
-          note: 'splits are equality tests on values (a branch per distinct value, rows filtered per branch), so continuous inputs must be binned first (deciles here); rows are objects',
+          note: 'splits are equality tests on values (a branch per distinct value, rows filtered per branch), so continuous inputs must be binned first (deciles here); rows are objects; its binary objective predicts only true/false, so the regression objective (squared loss on 0/1) gives the ranking',
           fit: (x, y) => {
             const d = x[0]!.length
             const cuts = Array.from({ length: d }, (_, j) => {
@@ -123,7 +135,7 @@ function libraries(dir: string | undefined): { learners: Learner[]; missing?: st
             const decile = (v: number, j: number) => (Number.isNaN(v) ? -1 : cuts[j]!.filter((c) => c <= v).length)
             const names = Array.from({ length: d }, (_, j) => `f${j}`)
             const objects = (rows: number[][]) => rows.map((r) => Object.fromEntries(r.map((v, j) => [names[j]!, decile(v, j)])))
-            const model = new DecisionTree.XGBoost('fraud', names, { nEstimators: 50, maxDepth: 4, learningRate: 0.1, objective: 'binary', randomState: 1 })
+            const model = new (decisionTreeBoosting())('fraud', names, { nEstimators: 50, maxDepth: 4, learningRate: 0.1, objective: 'regression', randomState: 1 })
             model.train(objects(x).map((o, i) => ({ ...o, fraud: y[i] })))
             return (t) => objects(t).map((o) => Number(model.predict(o)))
           },
@@ -231,7 +243,9 @@ export async function learnersBench(): Promise<Record<string, unknown>> {
       figures = { ...assess(h, data, test, fitted.scores, window), trainingMs: Math.round(fitted.trainingMs), peakRssMB: fitted.maxRssMB }
     } catch (error) {
       const e = error as { killed?: boolean; stderr?: string; message: string }
-      figures = { failed: e.killed ? `still fitting after ${minutes} minutes: stopped` : (e.stderr || e.message).trim().split('\n').slice(-3).join(' ').slice(0, 300) }
+      // The error that stopped it (a wasm runtime prints warnings and its own minified source first).
+      const lines = (e.stderr || e.message).split('\n').filter((l) => /^\s*\w*Error\b/.test(l) && l.length < 300)
+      figures = { failed: e.killed ? `still fitting after ${minutes} minutes: stopped` : (lines.at(-1) ?? e.message).trim() }
     }
     const row = { learner: learner.name, library: learner.library, ...figures, note: learner.note }
     rows.push(row)
