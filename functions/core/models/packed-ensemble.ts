@@ -144,7 +144,18 @@ function walkXgboost(packed: PackedEnsemble, x: FeatureVector, contributions: Fl
   }
   const { records, recordFloats, deltas, roots } = packed
   let margin = Math.fround(packed.baseMargin)
-  for (let t = 0; t < roots.length; t++) {
+  // Reads the first two cache lines of the tree two ahead, so that on a cold cache their loads
+  // overlap this tree's walk rather than wait at the head of its chain (JavaScript has no
+  // prefetch); kept in `touched`, so not optimised away. Measured on a loaded machine, walk alone:
+  // 2.3 → 1.8 µs warm, 3.4 → 3.0 µs cold (best of 9); noisy, but never worse.
+  let touch = 0
+  const n = roots.length
+  const last = records.length - 16
+  for (let t = 0; t < n; t++) {
+    if (t + 2 < n) {
+      const ahead = roots[t + 2]! << 2
+      touch |= records[ahead]! | (ahead < last ? records[ahead + 16]! : 0)
+    }
     let r = roots[t]!
     for (;;) {
       const b = r << 2
@@ -158,6 +169,7 @@ function walkXgboost(packed: PackedEnsemble, x: FeatureVector, contributions: Fl
       r = records[b + 2 + side]!
     }
   }
+  touched |= touch
   return margin
 }
 
@@ -192,3 +204,6 @@ function walkLightgbm(packed: PackedEnsemble, x: FeatureVector, contributions: F
   }
   return margin
 }
+
+/** What the walk read ahead (above): never used, only kept. */
+let touched = 0
