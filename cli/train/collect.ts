@@ -1,10 +1,8 @@
-import type { KeyId } from '../../functions/core/card-token.ts'
-import type { Keyring } from '../../functions/core/keyring.ts'
 import type { HistoricalLabel } from '../../functions/core/labels/label.ts'
 import { inputReader, transactionInputNames } from '../../functions/core/models/inputs.ts'
 import type { CompiledRuleSet } from '../../functions/core/rules/compile.ts'
 import { eventTime, type Transaction } from '../../functions/core/transaction.ts'
-import { runBacktest, type BacktestReport } from '../backtest/run.ts'
+import { runBacktest, type BacktestOptions, type BacktestReport } from '../backtest/run.ts'
 import { FeatureRows } from './rows.ts'
 
 /**
@@ -23,13 +21,7 @@ import { FeatureRows } from './rows.ts'
  * Features are point-in-time by the replay itself: a row's features see labels reported by its own
  * time, and the cutoff is never before `to`, so no row's features postdate it either.
  */
-export interface CollectOptions {
-  ruleSet: CompiledRuleSet
-  keyring: Keyring
-  refusedKeyId?: KeyId
-  lines: AsyncIterable<string>
-  labels?: readonly HistoricalLabel[]
-  labelDelayMs?: number
+export interface CollectOptions extends Pick<BacktestOptions, 'ruleSet' | 'keyring' | 'refusedKeyId' | 'lines' | 'labels' | 'labelDelayMs' | 'onProgress' | 'startedAt'> {
   /** The model's inputs, in order; every feature of the rule set, then every transaction input, if left out. */
   inputs?: readonly string[]
   /** [from, to) in epoch ms: the transactions that become rows. */
@@ -37,11 +29,8 @@ export interface CollectOptions {
   to: number
   /** The cutoff for targets (epoch ms, not before `to`); the end of the replayed history if left out. */
   asOf?: number
-  onProgress?: (linesRead: number) => void
   /** Called with each row as it is added (the detection bench maps rows back to its dataset). */
   onRow?: (txn: Transaction, row: number) => void
-  /** When the replay started (epoch ms), for its event-time bounds; now if left out. */
-  startedAt?: number
 }
 
 export interface Collected {
