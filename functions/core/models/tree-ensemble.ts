@@ -8,6 +8,9 @@
  * - LightGBM works in doubles: `x <= t` with its per-split missing types, leaf values summed in
  *   double. A float32 threshold cannot express `<=` on doubles (LightGBM's thresholds sit midway
  *   between two training values, in double), hence the second arithmetic.
+ * The scorer walks these trees packed (packed-ensemble.ts: one pass for margin and contributions,
+ * bit-identical); `predictMargin` and `pathContributions` here are the plain walks, for import
+ * parity, training and an ensemble the packed walk declines.
  */
 
 export interface FlatTree {
