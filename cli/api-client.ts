@@ -1,5 +1,5 @@
 import { defaultDataDir, devSigningKey, signDevToken, type DevGroup } from '../local/dev-tokens.ts'
-import { defaultPorts } from '../local/runtime.ts'
+import { defaultPorts } from '../local/ports.ts'
 import { UsageError } from './usage-error.ts'
 
 export const localApi = `http://127.0.0.1:${defaultPorts.api}`

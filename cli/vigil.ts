@@ -1,47 +1,50 @@
 #!/usr/bin/env node
-import { backtest, backtestUsage } from './commands/backtest.ts'
-import { features, featuresUsage } from './commands/features.ts'
-import { labels, labelsUsage } from './commands/labels.ts'
-import { model, modelUsage } from './commands/model.ts'
-import { start, startUsage } from './commands/start.ts'
-import { token, tokenUsage } from './commands/token.ts'
-import { train, trainUsage } from './commands/train.ts'
-import { validateRules, validateRulesUsage } from './commands/validate-rules.ts'
 import { ApiError } from './api-client.ts'
 import { UsageError } from './usage-error.ts'
 
-const commands: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
-  start: { run: start, usage: startUsage },
-  backtest: { run: backtest, usage: backtestUsage },
-  'validate-rules': { run: validateRules, usage: validateRulesUsage },
-  token: { run: token, usage: tokenUsage },
-  labels: { run: labels, usage: labelsUsage },
-  features: { run: features, usage: featuresUsage },
-  model: { run: model, usage: modelUsage },
-  train: { run: train, usage: trainUsage },
+interface Command {
+  run: (args: string[]) => Promise<number>
+  usage: string
 }
 
-const help = `vigil: serverless fraud detection for payment streams
+/**
+ * Each command's module is loaded when it runs: `vigil validate-rules` need not load the local
+ * runtime's emulators, nor `vigil token` the scoring core (half the start-up time of a command).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => ((m) => ({ run: m.start, usage: m.startUsage }))(await import('./commands/start.ts')),
+  backtest: async () => ((m) => ({ run: m.backtest, usage: m.backtestUsage }))(await import('./commands/backtest.ts')),
+  'validate-rules': async () => ((m) => ({ run: m.validateRules, usage: m.validateRulesUsage }))(await import('./commands/validate-rules.ts')),
+  token: async () => ((m) => ({ run: m.token, usage: m.tokenUsage }))(await import('./commands/token.ts')),
+  labels: async () => ((m) => ({ run: m.labels, usage: m.labelsUsage }))(await import('./commands/labels.ts')),
+  features: async () => ((m) => ({ run: m.features, usage: m.featuresUsage }))(await import('./commands/features.ts')),
+  model: async () => ((m) => ({ run: m.model, usage: m.modelUsage }))(await import('./commands/model.ts')),
+  train: async () => ((m) => ({ run: m.train, usage: m.trainUsage }))(await import('./commands/train.ts')),
+}
+
+async function help(): Promise<string> {
+  const all = await Promise.all(Object.values(commands).map((load) => load()))
+  return `vigil: serverless fraud detection for payment streams
 
 Commands:
-${Object.values(commands)
-  .map((c) => `  ${c.usage.split('\n')[0]}`)
-  .join('\n')}
+${all.map((c) => `  ${c.usage.split('\n')[0]}`).join('\n')}
 
 vigil help COMMAND shows a command's details.`
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' && args[0] ? commands[args[0]] : undefined
-    process.stdout.write(`${topic ? topic.usage : help}\n`)
+    process.stdout.write(`${topic ? (await topic()).usage : await help()}\n`)
     return 0
   }
-  const command = commands[name]
-  if (!command) {
-    process.stderr.write(`vigil: unknown command "${name}"\n\n${help}\n`)
+  const load = commands[name]
+  if (!load) {
+    process.stderr.write(`vigil: unknown command "${name}"\n\n${await help()}\n`)
     return 2
   }
+  const command = await load()
   try {
     return await command.run(args)
   } catch (error) {

@@ -12,6 +12,7 @@
  * functions' environments. The Lambda code runs unchanged: the scorer's and the API's Step
  * Functions adapters speak the real protocol to `serveStepFunctions`.
  */
+import { defaultPorts } from './ports.ts'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -53,7 +54,6 @@ import { dynamoDbServiceHandlers, LocalStateMachine, serveStepFunctions } from '
 import { formatSummary, StatsCollector, type RuntimeStats } from './summary.ts'
 import { localNames, synthesizeApp, type TableDefinition } from './synthesized.ts'
 
-export const defaultPorts = { dynamodb: 8000, kinesis: 4567, api: 3000, stepFunctions: 8083 } as const
 
 export interface LocalRuntimeOptions {
   /** Ports; 0 picks a free one. Defaults: `defaultPorts`. */

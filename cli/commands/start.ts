@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { defaultPorts, startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
+import { defaultPorts } from '../../local/ports.ts'
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts'
 import { UsageError } from '../usage-error.ts'
 
 export const startUsage = `vigil start [--no-traffic] [--rate N] [--seed N] [--time-scale X] [--data-dir DIR]
