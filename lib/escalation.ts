@@ -178,7 +178,11 @@ export class Escalation extends Construct {
     })
 
     const closeCase = caseTask('CloseCase', 'close').next(new sfn.Succeed(this, 'Closed'))
-    const recordLabel = caseTask('RecordLabel', 'label', sfn.JsonPath.DISCARD).next(closeCase)
+    const recordLabel = caseTask('RecordLabel', 'label', sfn.JsonPath.DISCARD)
+      // The labels stream refused the verdict (throttled, unavailable): without a retry the execution
+      // would fail and the analyst's label would be lost. Sending again is harmless (applied once).
+      .addRetry({ errors: ['Vigil.LabelNotSent'], interval: Duration.seconds(2), maxAttempts: 8, backoffRate: 2 })
+      .next(closeCase)
     const markUnblocked = caseTask('MarkUnblocked', 'markUnblocked').next(recordLabel)
     const applyOutcome = new sfn.Choice(this, 'ApplyOutcome')
       .when(sfn.Condition.stringEquals('$.verdict.outcome', 'fraud'), listCard('KeepCardListed').next(recordLabel))

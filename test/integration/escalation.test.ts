@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { claimCase, decideCase } from '../../functions/case-api/case-commands.ts'
 import { DynamoRuleSetSource, publishRuleSet } from '../../functions/aws/rule-set-store.ts'
 import type { Actor } from '../../functions/core/cases/index.ts'
-import { blockListingSeconds } from '../../functions/escalation/tasks.ts'
+import { blockListingSeconds, CaseTaskError } from '../../functions/escalation/tasks.ts'
 import { useEmulators } from '../support/emulators.ts'
 import { defaultRuleSet } from '../support/scenario.ts'
 import { scored, workflowFixture } from '../support/workflow.ts'
@@ -33,6 +33,23 @@ describe('the synthesized case workflow on a real ASL interpreter', () => {
     expect(closed.audit.map((e) => e.action)).toEqual(['opened', 'blocked', 'claimed', 'decided'])
     expect(await flow.labels()).toEqual([{ transactionId: decision.transactionId, fraud: true, reportedAt: closed.closedAt, source: 'analyst' }])
     expect(flow.notifications).toEqual([])
+  })
+
+  it('sends the verdict again when the labels stream refuses it, rather than losing the label', async () => {
+    let refusals = 2
+    const flow = await workflowFixture(aws, {
+      beforeTask: async (event) => {
+        if (event.action === 'label' && refusals-- > 0) throw new CaseTaskError('LabelNotSent', 'the labels stream refused it: ProvisionedThroughputExceededException')
+      },
+    })
+    const { decision, transaction } = scored('block')
+    const id = flow.start(decision, transaction)
+    await flow.waitingFor(id, 'analyst')
+    expect((await claimCase(flow.commands, id, ana)).ok).toBe(true)
+    expect((await decideCase(flow.commands, id, ana, { outcome: 'fraud', reason: 'cardholder denies it' })).ok).toBe(true)
+    expect(await flow.machine.wait(id)).toMatchObject({ status: 'SUCCEEDED' })
+    expect(refusals).toBe(-1)
+    expect((await flow.labels()).map((l) => [l.transactionId, l.fraud, l.source])).toEqual([[decision.transactionId, true, 'analyst']])
   })
 
   it('legitimate: the analyst clears a blocked card, which comes off the block list', async () => {
