@@ -31,11 +31,12 @@ export class DynamoModelStore {
 
   /**
    * Stores a version: `created`, `same` when this exact file is already stored (an upload retried),
-   * or `conflict` when the version holds another file.
+   * or `conflict` when the version holds another file; with the version as stored.
    */
-  async put(file: ModelFile, meta: { createdAt: string; createdBy: string }): Promise<'created' | 'same' | 'conflict'> {
+  async put(file: ModelFile, meta: { createdAt: string; createdBy: string }): Promise<{ outcome: 'created' | 'same' | 'conflict'; stored: ModelSummary }> {
+    const compared = (stored: ModelSummary) => ({ outcome: stored.checksum === file.checksum ? ('same' as const) : ('conflict' as const), stored })
     const existing = await this.summary(file.name, file.version)
-    if (existing) return existing.checksum === file.checksum ? 'same' : 'conflict'
+    if (existing) return compared(existing)
     const json = JSON.stringify(file)
     const body = gzipSync(json)
     const chunks = Math.max(1, Math.ceil(body.length / modelItems.chunkBytes))
@@ -55,19 +56,24 @@ export class DynamoModelStore {
           ExpressionAttributeNames: { '#pk': pk },
         }),
       )
-      return 'created'
+      return { outcome: 'created', stored: summary }
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error
       // Another upload of this version won the race: the same file, or another.
-      return (await this.summary(file.name, file.version))?.checksum === file.checksum ? 'same' : 'conflict'
+      return compared((await this.summary(file.name, file.version))!)
     }
   }
 
   async summary(name: string, version: number): Promise<ModelSummary | undefined> {
+    const item = await this.header(name, version)
+    return item ? summaryOf(item) : undefined
+  }
+
+  private async header(name: string, version: number): Promise<Record<string, AttributeValue> | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { [pk]: { S: modelItems.headerPartition }, [sk]: { S: modelItems.headerSortKey(name, version) } }, ConsistentRead: true }),
     )
-    return Item ? summaryOf(Item) : undefined
+    return Item
   }
 
   /** Every stored version, by name then version. */
@@ -91,9 +97,7 @@ export class DynamoModelStore {
   }
 
   private async read(name: string, version: number): Promise<CompiledModel> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { [pk]: { S: modelItems.headerPartition }, [sk]: { S: modelItems.headerSortKey(name, version) } }, ConsistentRead: true }),
-    )
+    const Item = await this.header(name, version)
     if (!Item) throw new ModelUnavailableError(`model ${name} version ${version} is not stored`)
     const { checksum } = summaryOf(Item)
     const chunks = Number(Item.chunks?.N)

@@ -337,10 +337,9 @@ const putModel: Handler = async (request, deps) => {
     return problem('invalid_model', 'the model cannot be stored: 1 issue', { issues: [{ path: 'source', message: 'looks like a card number' }] })
   }
   const meta = { createdAt: new Date(deps.now()).toISOString(), createdBy: request.actor.username }
-  const stored = await deps.models.put(file, meta)
-  if (stored === 'conflict') return problem('version_exists', `model ${file.name} version ${file.version} holds another file; versions are immutable: upload it under a new version number`)
-  const summary = (await deps.models.list()).find((m) => m.name === file.name && m.version === file.version)
-  return json(stored === 'created' ? 201 : 200, summary)
+  const { outcome, stored } = await deps.models.put(file, meta)
+  if (outcome === 'conflict') return problem('version_exists', `model ${file.name} version ${file.version} holds another file; versions are immutable: upload it under a new version number`)
+  return json(outcome === 'created' ? 201 : 200, stored)
 }
 
 function activationDeps(deps: CaseApiDeps): RuleActivationDeps {
